@@ -1,0 +1,1332 @@
+//! [`Semaphore`] and [`BoundedSemaphore`]: counted permits for tasks and
+//! threads alike.
+//!
+//! # Python and Rust side by side
+//!
+//! ```python
+//! # asyncio                                  # threading
+//! sem = asyncio.Semaphore(2)                 sem = threading.Semaphore(2)
+//! async with sem:                            with sem:
+//!     ...                                        ...
+//! await sem.acquire(); sem.release()         ok = sem.acquire(timeout=0.5)
+//! sem.locked()                               sem.release(n=3)
+//! bsem = asyncio.BoundedSemaphore(1)
+//! bsem.release()  # ValueError: released too many times
+//! ```
+//!
+//! ```
+//! use std::time::Duration;
+//! use syncio::{BoundedSemaphore, ReleaseError, Semaphore};
+//!
+//! # futures::executor::block_on(async {
+//! let sem = Semaphore::new(2);
+//! {
+//!     let _permit = sem.acquire().await?; // `async with sem:`
+//!     // ... the permit is released when `_permit` drops
+//! }
+//! // `await sem.acquire()` ... `sem.release()`: forget the guard, release by hand.
+//! sem.acquire().await?.forget();
+//! sem.release(1)?;
+//! // The same object from a thread: `sem.acquire(timeout=0.5)`.
+//! std::thread::scope(|s| {
+//!     s.spawn(|| assert!(sem.acquire_timeout(Duration::from_millis(500)).is_ok()));
+//! });
+//! assert!(!sem.locked());
+//! sem.release(3)?; // `sem.release(n=3)`
+//! assert_eq!(sem.available_permits(), 5);
+//!
+//! let bsem = BoundedSemaphore::new(1);
+//! assert!(matches!(bsem.release(1), Err(ReleaseError::AboveBound { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Design
+//!
+//! The count lives in one atomic word beside two flags: *closed* and *waiters
+//! queued*. An uncontended acquire is one compare-and-swap on that word; a
+//! release with nobody queued is one compare-and-swap as well and never takes
+//! the queue lock. Once a waiter is queued, every change to the count goes
+//! through the queue lock, and a release hands its permits straight to the
+//! oldest waiters whose requests it can cover. Those waiters are woken after
+//! the lock is dropped.
+#![deny(unsafe_code)]
+
+use std::fmt;
+use std::future::Future;
+use std::mem;
+use std::ops::Deref;
+use std::pin::{pin, Pin};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{self, AcqRel, Relaxed, Release};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
+use crate::waiters::{self, QueueGuard, WaitQueue, WaitState, WakeList, Waiter};
+
+/// The largest number of permits a semaphore can hold, and the most a single
+/// call can ask for or release.
+///
+/// [`Semaphore::new`] panics above it; every other call that would exceed it
+/// returns an error and changes nothing.
+pub const MAX_PERMITS: usize = usize::MAX >> 3;
+
+/// State word: `permits << SHIFT | WAITERS | CLOSED`.
+const CLOSED: usize = 1;
+/// Set while the wait queue is non-empty. While it is set the count only
+/// changes under the queue lock, which is what lets the lock holder hand
+/// permits out in FIFO order.
+const WAITERS: usize = 2;
+const SHIFT: usize = 2;
+
+/// Marks a semaphore without a bound.
+const UNBOUNDED: usize = usize::MAX;
+
+/// Notification codes carried by a woken waiter.
+const GRANTED: usize = 0;
+const CLOSED_CODE: usize = 1;
+
+/// A counting semaphore usable from async tasks and OS threads at once:
+/// Python's `asyncio.Semaphore` and `threading.Semaphore` in one object.
+///
+/// Permits are acquired with [`acquire`](Self::acquire) (async),
+/// [`acquire_blocking`](Self::acquire_blocking) and
+/// [`acquire_timeout`](Self::acquire_timeout) (threads), or
+/// [`try_acquire`](Self::try_acquire) (anywhere), each returning a
+/// [`SemaphorePermit`] that gives its permits back when dropped. The `_many`
+/// forms take several permits at once and `_owned` forms work on an
+/// `Arc<Semaphore>` and return an [`OwnedSemaphorePermit`] with no lifetime.
+///
+/// # Fairness
+///
+/// Strictly first-in, first-out. Waiters are served in the order they started
+/// waiting, whatever they wait from (task or thread) and however many permits
+/// they ask for: a waiter asking for 5 permits holds back a later one asking
+/// for 1, even while 3 are free. A newcomer never takes a permit while anyone
+/// is queued, so [`try_acquire`](Self::try_acquire) fails in that case even if
+/// permits are free.
+///
+/// # Cancel safety
+///
+/// Dropping an [`Acquire`] future, or a blocking wait timing out, gives up
+/// its place in the queue; if permits had already been handed to it, they go
+/// back to the semaphore and on to the next waiters. No permit is ever lost.
+///
+/// # Memory ordering
+///
+/// Releasing permits (dropping a permit or calling
+/// [`release`](Self::release)) happens-before the acquire that obtains them,
+/// as with a mutex unlock and lock.
+///
+/// # Differences from asyncio and threading
+///
+/// - One object serves tasks and threads; asyncio's is bound to one event
+///   loop and is not thread-safe, threading's blocks the event loop.
+/// - Wake-up order is FIFO (threading's order is unspecified).
+/// - `async with sem:` / `with sem:` is an RAII [`SemaphorePermit`].
+/// - Rust additions: `acquire_many`, [`close`](Self::close), owned permits.
+pub struct Semaphore {
+    state: AtomicUsize,
+    /// Initial value of a bounded semaphore, or `UNBOUNDED`.
+    bound: usize,
+    /// Bounded only: permits acquired and then forgotten, which a raw
+    /// `release` may give back.
+    forgotten: AtomicUsize,
+    queue: WaitQueue<()>,
+}
+
+impl Semaphore {
+    /// Creates a semaphore holding `permits` permits. Usable in a `static`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`] (Python raises `ValueError` for
+    /// a negative value, which `usize` rules out).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncio::Semaphore;
+    /// static CONNECTIONS: Semaphore = Semaphore::new(10);
+    /// assert_eq!(CONNECTIONS.available_permits(), 10);
+    /// ```
+    #[must_use]
+    pub const fn new(permits: usize) -> Self {
+        Self::with_bound(permits, UNBOUNDED)
+    }
+
+    const fn with_bound(permits: usize, bound: usize) -> Self {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore cannot hold more than MAX_PERMITS permits"
+        );
+        Semaphore {
+            state: AtomicUsize::new(permits << SHIFT),
+            bound,
+            forgotten: AtomicUsize::new(0),
+            queue: WaitQueue::new(()),
+        }
+    }
+
+    /// The most permits one call can ask for: the bound of a bounded
+    /// semaphore, [`MAX_PERMITS`] otherwise.
+    #[inline]
+    fn max_request(&self) -> usize {
+        if self.bound == UNBOUNDED {
+            MAX_PERMITS
+        } else {
+            self.bound
+        }
+    }
+
+    #[inline]
+    fn check_request(&self, n: usize) -> Result<(), AcquireError> {
+        let max = self.max_request();
+        if n > max {
+            Err(AcquireError::TooManyPermits { requested: n, max })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Number of permits free right now.
+    ///
+    /// While waiters are queued this may be non-zero (permits set aside for
+    /// the oldest waiter until enough are free for its request).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(3);
+    /// let _p = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn available_permits(&self) -> usize {
+        self.state.load(Ordering::Acquire) >> SHIFT
+    }
+
+    /// Returns `true` if an acquire of one permit cannot succeed immediately:
+    /// no permit is free, or someone is already queued (asyncio's `locked()`
+    /// since Python 3.11).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(1);
+    /// let p = sem.try_acquire().unwrap();
+    /// assert!(sem.locked());
+    /// drop(p);
+    /// assert!(!sem.locked());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn locked(&self) -> bool {
+        let s = self.state.load(Ordering::Acquire);
+        s >> SHIFT == 0 || s & WAITERS != 0
+    }
+
+    /// Returns `true` once [`close`](Self::close) has been called.
+    #[inline]
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.state.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Closes the semaphore: every queued acquire, and every later acquire,
+    /// fails with a `Closed` error. Permits already held stay valid and may
+    /// still be released; closing cannot be undone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncio::{Semaphore, TryAcquireError};
+    /// let sem = Semaphore::new(1);
+    /// sem.close();
+    /// assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    /// ```
+    pub fn close(&self) {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        self.state.fetch_or(CLOSED, Release);
+        while q.notify_front(CLOSED_CODE, &mut wakes) {}
+        self.state.fetch_and(!WAITERS, Release);
+        drop(q);
+        wakes.wake_all();
+    }
+
+    /// Takes `n` permits if they are free and nobody is queued. One CAS in
+    /// the uncontended case.
+    #[inline]
+    fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
+        let mut s = self.state.load(Relaxed);
+        loop {
+            if s & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if n == 0 {
+                return Ok(());
+            }
+            if s & WAITERS != 0 || s >> SHIFT < n {
+                return Err(TryAcquireError::NoPermits);
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s - (n << SHIFT), Ordering::Acquire, Relaxed)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => s = actual,
+            }
+        }
+    }
+
+    /// Tries to take one permit without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] if no permit is free or someone is
+    /// queued; [`TryAcquireError::Closed`] if the semaphore is closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(1);
+    /// let p = sem.try_acquire().unwrap();
+    /// assert!(sem.try_acquire().is_err());
+    /// drop(p);
+    /// assert!(sem.try_acquire().is_ok());
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Tries to take `n` permits at once without waiting. `n == 0` succeeds
+    /// at once (unless closed) with an empty permit.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_acquire`](Self::try_acquire), plus
+    /// [`TryAcquireError::TooManyPermits`] if `n` exceeds what the semaphore
+    /// can ever hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(3);
+    /// assert_eq!(sem.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// assert!(sem.try_acquire_many(4).is_err());
+    /// ```
+    #[inline]
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.check_request(n)?;
+        self.try_take(n)?;
+        Ok(SemaphorePermit {
+            sem: self,
+            permits: n,
+        })
+    }
+
+    /// Waits for one permit.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe. Dropping the future before it completes gives up its
+    /// place in the queue; permits handed to it in the meantime are passed on.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Closed`] if the semaphore is closed before the permit
+    /// is handed over.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let sem = syncio::Semaphore::new(1);
+    /// let permit = sem.acquire().await.unwrap();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(permit);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # });
+    /// ```
+    #[inline]
+    pub fn acquire(&self) -> Acquire<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Waits for `n` permits, taken all at once. The request keeps its place
+    /// in the FIFO queue: later requests wait behind it even if they are
+    /// smaller.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`acquire`](Self::acquire).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Closed`] if the semaphore is closed first;
+    /// [`AcquireError::TooManyPermits`] at once, changing nothing, if `n`
+    /// exceeds what the semaphore can ever hold.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let sem = syncio::Semaphore::new(5);
+    /// let permit = sem.acquire_many(3).await.unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// assert!(sem.acquire_many(6).await.is_err());
+    /// # });
+    /// ```
+    #[inline]
+    pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
+        Acquire {
+            sem: self,
+            permits: n,
+            done: false,
+            node: Waiter::new(),
+        }
+    }
+
+    /// Blocks the current thread until one permit is free: threading's
+    /// `sem.acquire()`.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread. Do not call it from an async task: use
+    /// [`acquire`](Self::acquire) there.
+    ///
+    /// # Cancel safety
+    ///
+    /// A blocking call cannot be cancelled; it returns only with the permit
+    /// or an error.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Closed`] if the semaphore is closed first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(1);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| drop(sem.acquire_blocking().unwrap()));
+    /// });
+    /// ```
+    pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.acquire_many_blocking(1)
+    }
+
+    /// Blocks the current thread until `n` permits are free.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; not for use inside an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// A blocking call cannot be cancelled.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many`](Self::acquire_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(2);
+    /// assert_eq!(sem.acquire_many_blocking(2).unwrap().num_permits(), 2);
+    /// ```
+    pub fn acquire_many_blocking(&self, n: usize) -> Result<SemaphorePermit<'_>, AcquireError> {
+        match self.block(n, None) {
+            Ok(p) => Ok(p),
+            Err(AcquireTimeoutError::Closed) => Err(AcquireError::Closed),
+            Err(AcquireTimeoutError::TooManyPermits { requested, max }) => {
+                Err(AcquireError::TooManyPermits { requested, max })
+            }
+            Err(AcquireTimeoutError::Timeout) => unreachable!("waited without a deadline"),
+        }
+    }
+
+    /// Blocks the current thread for at most `timeout` waiting for one
+    /// permit: threading's `sem.acquire(timeout=...)`.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; not for use inside an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// On time-out the caller leaves the queue; a permit handed over at the
+    /// last moment is kept and returned, never lost.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireTimeoutError::Timeout`] if the time ran out,
+    /// [`AcquireTimeoutError::Closed`] if the semaphore is closed first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use syncio::{AcquireTimeoutError, Semaphore};
+    /// let sem = Semaphore::new(1);
+    /// let _held = sem.try_acquire().unwrap();
+    /// let err = sem.acquire_timeout(Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(err, AcquireTimeoutError::Timeout);
+    /// ```
+    pub fn acquire_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        self.acquire_many_timeout(1, timeout)
+    }
+
+    /// Blocks for at most `timeout` waiting for `n` permits.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; not for use inside an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout), plus
+    /// [`AcquireTimeoutError::TooManyPermits`] at once if `n` can never be
+    /// satisfied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sem = syncio::Semaphore::new(2);
+    /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(10)).is_ok());
+    /// ```
+    pub fn acquire_many_timeout(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        self.block(n, waiters::deadline_after(timeout))
+    }
+
+    /// Blocks until `deadline` at the latest waiting for one permit.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; not for use inside an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let sem = syncio::Semaphore::new(1);
+    /// let deadline = Instant::now() + Duration::from_millis(10);
+    /// assert!(sem.acquire_deadline(deadline).is_ok());
+    /// ```
+    pub fn acquire_deadline(
+        &self,
+        deadline: Instant,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        self.block(1, Some(deadline))
+    }
+
+    /// Blocks until `deadline` at the latest waiting for `n` permits.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; not for use inside an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many_timeout`](Self::acquire_many_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let sem = syncio::Semaphore::new(1);
+    /// let deadline = Instant::now() + Duration::from_millis(10);
+    /// assert!(sem.acquire_many_deadline(2, deadline).is_err());
+    /// ```
+    pub fn acquire_many_deadline(
+        &self,
+        n: usize,
+        deadline: Instant,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        self.block(n, Some(deadline))
+    }
+
+    /// The blocking forms, derived from the async poll logic.
+    fn block(
+        &self,
+        n: usize,
+        deadline: Option<Instant>,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        match self.try_acquire_many(n) {
+            Ok(permit) => return Ok(permit),
+            Err(TryAcquireError::Closed) => return Err(AcquireTimeoutError::Closed),
+            Err(TryAcquireError::TooManyPermits { requested, max }) => {
+                return Err(AcquireTimeoutError::TooManyPermits { requested, max })
+            }
+            Err(TryAcquireError::NoPermits) => {}
+        }
+        match waiters::block_on(pin!(self.acquire_many(n)), deadline) {
+            Some(result) => result.map_err(Into::into),
+            None => Err(AcquireTimeoutError::Timeout),
+        }
+    }
+
+    /// Adds `n` permits: Python's `release(n)`. Permits are handed straight
+    /// to queued waiters in FIFO order.
+    ///
+    /// Use it to give back permits whose guard was
+    /// [`forget`](SemaphorePermit::forget)-ten, or to raise the count. Works
+    /// on a closed semaphore too.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::Overflow`] if the count would exceed [`MAX_PERMITS`];
+    /// for a [`BoundedSemaphore`], [`ReleaseError::AboveBound`] if more
+    /// permits are released than were acquired and forgotten. Nothing changes
+    /// on error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(0);
+    /// sem.release(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 2);
+    /// assert!(sem.release(syncio::MAX_PERMITS).is_err());
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn release(&self, n: usize) -> Result<(), ReleaseError> {
+        if self.bound == UNBOUNDED {
+            return self.add_permits(n);
+        }
+        self.forgotten
+            .fetch_update(AcqRel, Relaxed, |f| f.checked_sub(n))
+            .map_err(|_| ReleaseError::AboveBound {
+                released: n,
+                bound: self.bound,
+            })?;
+        // `available + held <= bound <= MAX_PERMITS`, so this cannot overflow.
+        self.add_permits(n)
+    }
+
+    /// Returns permits taken from this semaphore (a dropped permit, or a
+    /// cancelled waiter's grant).
+    fn give_back(&self, n: usize) {
+        if let Err(e) = self.add_permits(n) {
+            panic!("syncio: cannot return permits to the semaphore: {e}");
+        }
+    }
+
+    /// Adds `n` permits, lock-free unless someone is queued.
+    #[inline]
+    fn add_permits(&self, n: usize) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut s = self.state.load(Relaxed);
+        while s & WAITERS == 0 {
+            let new = checked_add_permits(s, n)?;
+            match self.state.compare_exchange_weak(s, new, Release, Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(actual) => s = actual,
+            }
+        }
+        self.add_permits_slow(n)
+    }
+
+    #[cold]
+    fn add_permits_slow(&self, n: usize) -> Result<(), ReleaseError> {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        let mut s = self.state.load(Ordering::Acquire);
+        if q.is_empty() {
+            // The queue emptied meanwhile: fast paths may run again, but no
+            // one can set WAITERS while we hold the lock.
+            loop {
+                let new = checked_add_permits(s, n)?;
+                match self.state.compare_exchange_weak(s, new, Release, Ordering::Acquire) {
+                    Ok(_) => return Ok(()),
+                    Err(actual) => s = actual,
+                }
+            }
+        }
+        checked_add_permits(s, n)?;
+        self.hand_out(&mut q, n, &mut wakes);
+        drop(q);
+        wakes.wake_all();
+        Ok(())
+    }
+
+    /// Under the queue lock, with WAITERS set: adds `extra` permits, grants
+    /// the oldest waiters whose requests are covered, and stores the new
+    /// count (clearing WAITERS if the queue emptied).
+    fn hand_out(&self, q: &mut QueueGuard<'_, ()>, extra: usize, wakes: &mut WakeList) {
+        let s = self.state.load(Ordering::Acquire);
+        debug_assert!(s & WAITERS != 0);
+        let mut avail = (s >> SHIFT) + extra;
+        while let Some(need) = q.front_need() {
+            if need > avail {
+                break;
+            }
+            avail -= need;
+            q.notify_front(GRANTED, wakes);
+        }
+        let waiting = if q.is_empty() { 0 } else { WAITERS };
+        // While WAITERS is set only the lock holder changes the word (the
+        // fast paths refuse, `close` takes the lock), so a store is enough.
+        self.state
+            .store(avail << SHIFT | (s & CLOSED) | waiting, Release);
+    }
+
+    /// The poll logic behind every acquire, async or blocking.
+    fn poll_acquire(
+        &self,
+        node: Pin<&Waiter>,
+        n: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), AcquireError>> {
+        match node.state() {
+            WaitState::Idle => {}
+            WaitState::Queued => {
+                let mut q = self.queue.lock();
+                if q.register_waker(node, cx.waker()) {
+                    return Poll::Pending;
+                }
+                drop(q);
+                return Poll::Ready(Self::finish(node));
+            }
+            WaitState::Notified(_) => return Poll::Ready(Self::finish(node)),
+        }
+        self.check_request(n)?;
+        match self.try_take(n) {
+            Ok(()) => return Poll::Ready(Ok(())),
+            Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError::Closed)),
+            Err(_) => {}
+        }
+        let mut q = self.queue.lock();
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            if s & CLOSED != 0 {
+                return Poll::Ready(Err(AcquireError::Closed));
+            }
+            if s & WAITERS != 0 {
+                break;
+            }
+            let (new, took) = if s >> SHIFT >= n {
+                (s - (n << SHIFT), true)
+            } else {
+                (s | WAITERS, false)
+            };
+            match self.state.compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Acquire) {
+                Ok(_) if took => return Poll::Ready(Ok(())),
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
+        }
+        q.push_back(node, n, cx.waker());
+        Poll::Pending
+    }
+
+    fn finish(node: Pin<&Waiter>) -> Result<(), AcquireError> {
+        match node.take_notification() {
+            Some(GRANTED) => Ok(()),
+            Some(_) => Err(AcquireError::Closed),
+            None => unreachable!("a waiter left the queue without a notification"),
+        }
+    }
+
+    /// Cancels a pending acquire of `n` permits: leaves the queue, letting
+    /// the waiters behind move up, or returns permits already granted.
+    fn cancel_acquire(&self, node: Pin<&Waiter>, n: usize) {
+        match node.state() {
+            WaitState::Idle => return,
+            WaitState::Queued => {
+                let mut wakes = WakeList::new();
+                let mut q = self.queue.lock();
+                if q.remove(node) {
+                    // The queue was non-empty, so WAITERS is set. The waiter
+                    // behind us may now be coverable by the free permits.
+                    self.hand_out(&mut q, 0, &mut wakes);
+                    return;
+                }
+                // Notified between the state check and the lock.
+            }
+            WaitState::Notified(_) => {}
+        }
+        if node.take_notification() == Some(GRANTED) {
+            self.give_back(n);
+        }
+    }
+
+    /// Records that `n` guarded permits were forgotten (bounded semaphores
+    /// only), making them eligible for a raw `release`.
+    fn forgot(&self, n: usize) {
+        if self.bound != UNBOUNDED && n > 0 {
+            self.forgotten.fetch_add(n, Relaxed);
+        }
+    }
+
+    /// Waits for one permit on an `Arc<Semaphore>`, returning a permit with
+    /// no lifetime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`acquire`](Self::acquire).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire`](Self::acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(syncio::Semaphore::new(1));
+    /// let permit = sem.clone().acquire_owned().await.unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # });
+    /// ```
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send {
+        acquire_owned(self, 1)
+    }
+
+    /// Waits for `n` permits on an `Arc<Semaphore>`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`acquire`](Self::acquire).
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many`](Self::acquire_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(syncio::Semaphore::new(3));
+    /// let permit = sem.clone().acquire_many_owned(3).await.unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// # });
+    /// ```
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send {
+        acquire_owned(self, n)
+    }
+
+    /// Tries to take one permit from an `Arc<Semaphore>` without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_acquire`](Self::try_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::Semaphore::new(1));
+    /// let permit = sem.clone().try_acquire_owned().unwrap();
+    /// assert!(sem.clone().try_acquire_owned().is_err());
+    /// drop(permit);
+    /// ```
+    pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        try_acquire_owned(self, 1)
+    }
+
+    /// Tries to take `n` permits from an `Arc<Semaphore>` without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_acquire_many`](Self::try_acquire_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::Semaphore::new(2));
+    /// assert!(sem.clone().try_acquire_many_owned(2).is_ok());
+    /// ```
+    pub fn try_acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        try_acquire_owned(self, n)
+    }
+}
+
+/// `s` with `n` more permits, or the overflow error.
+#[inline]
+fn checked_add_permits(s: usize, n: usize) -> Result<usize, ReleaseError> {
+    if n > MAX_PERMITS - (s >> SHIFT) {
+        Err(ReleaseError::Overflow {
+            released: n,
+            max: MAX_PERMITS,
+        })
+    } else {
+        Ok(s + (n << SHIFT))
+    }
+}
+
+async fn acquire_owned<S: AsRef<Semaphore>>(
+    sem: Arc<S>,
+    n: usize,
+) -> Result<OwnedSemaphorePermit<S>, AcquireError> {
+    let permit = (*sem).as_ref().acquire_many(n).await?;
+    mem::forget(permit);
+    Ok(OwnedSemaphorePermit { sem, permits: n })
+}
+
+fn try_acquire_owned<S: AsRef<Semaphore>>(
+    sem: Arc<S>,
+    n: usize,
+) -> Result<OwnedSemaphorePermit<S>, TryAcquireError> {
+    let permit = (*sem).as_ref().try_acquire_many(n)?;
+    mem::forget(permit);
+    Ok(OwnedSemaphorePermit { sem, permits: n })
+}
+
+impl AsRef<Semaphore> for Semaphore {
+    fn as_ref(&self) -> &Semaphore {
+        self
+    }
+}
+
+impl Default for Semaphore {
+    /// A semaphore with one permit, as Python's default `value=1`.
+    fn default() -> Self {
+        Semaphore::new(1)
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.state.load(Ordering::Acquire);
+        let mut d = f.debug_struct("Semaphore");
+        d.field("available_permits", &(s >> SHIFT))
+            .field("waiters", &self.queue.lock().len())
+            .field("closed", &(s & CLOSED != 0));
+        if self.bound != UNBOUNDED {
+            d.field("bound", &self.bound);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// The future returned by [`Semaphore::acquire`] and
+    /// [`Semaphore::acquire_many`].
+    ///
+    /// It queues on its first poll (if the permits are not free at once) and
+    /// keeps its place until it completes or is dropped. Dropping it is
+    /// cancel-safe: see [`Semaphore`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Acquire<'a> {
+        sem: &'a Semaphore,
+        permits: usize,
+        done: bool,
+        #[pin]
+        node: Waiter,
+    }
+
+    impl PinnedDrop for Acquire<'_> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.sem.cancel_acquire(this.node.into_ref(), *this.permits);
+        }
+    }
+}
+
+impl<'a> Future for Acquire<'a> {
+    type Output = Result<SemaphorePermit<'a>, AcquireError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        assert!(!*this.done, "`Acquire` polled after completion");
+        let sem: &'a Semaphore = this.sem;
+        let result = std::task::ready!(sem.poll_acquire(this.node.into_ref(), *this.permits, cx));
+        *this.done = true;
+        Poll::Ready(result.map(|()| SemaphorePermit {
+            sem,
+            permits: *this.permits,
+        }))
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("permits", &self.permits)
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Permits borrowed from a [`Semaphore`], given back when dropped: the Rust
+/// form of `async with sem:` / `with sem:`.
+#[must_use = "the permits are released as soon as this value is dropped"]
+pub struct SemaphorePermit<'a> {
+    sem: &'a Semaphore,
+    permits: usize,
+}
+
+impl<'a> SemaphorePermit<'a> {
+    /// Keeps the permits out of the semaphore: they are not given back on
+    /// drop. Give them back later with [`Semaphore::release`], as Python's
+    /// `acquire()` ... `release()` pairing does (for a
+    /// [`BoundedSemaphore`], only forgotten permits may be released that way).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(1);
+    /// sem.try_acquire().unwrap().forget();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// sem.release(1).unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    pub fn forget(mut self) {
+        self.sem.forgot(mem::take(&mut self.permits));
+    }
+
+    /// Number of permits held.
+    #[must_use]
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The semaphore these permits came from.
+    #[must_use]
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
+    }
+
+    /// Moves `n` of the held permits into a new permit, or returns `None`
+    /// (changing nothing) if fewer than `n` are held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(3);
+    /// let mut three = sem.try_acquire_many(3).unwrap();
+    /// let one = three.split(1).unwrap();
+    /// assert_eq!((three.num_permits(), one.num_permits()), (2, 1));
+    /// ```
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(SemaphorePermit {
+            sem: self.sem,
+            permits: n,
+        })
+    }
+
+    /// Absorbs `other`'s permits into this one.
+    ///
+    /// # Panics
+    ///
+    /// If the two permits come from different semaphores.
+    pub fn merge(&mut self, mut other: Self) {
+        assert!(
+            std::ptr::eq(self.sem, other.sem),
+            "merging permits from different semaphores"
+        );
+        self.permits += mem::take(&mut other.permits);
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    /// Gives the permits back, handing them to queued waiters first.
+    ///
+    /// # Panics
+    ///
+    /// Only if raw [`Semaphore::release`] calls pushed the count so close to
+    /// [`MAX_PERMITS`] that these permits no longer fit.
+    fn drop(&mut self) {
+        self.sem.give_back(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Permits taken from an `Arc` of a semaphore ([`Semaphore`] or
+/// [`BoundedSemaphore`]), with no lifetime; given back when dropped.
+#[must_use = "the permits are released as soon as this value is dropped"]
+pub struct OwnedSemaphorePermit<S: AsRef<Semaphore> = Semaphore> {
+    sem: Arc<S>,
+    permits: usize,
+}
+
+impl<S: AsRef<Semaphore>> OwnedSemaphorePermit<S> {
+    /// Keeps the permits out of the semaphore, as
+    /// [`SemaphorePermit::forget`].
+    pub fn forget(mut self) {
+        (*self.sem).as_ref().forgot(mem::take(&mut self.permits));
+    }
+
+    /// Number of permits held.
+    #[must_use]
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The semaphore these permits came from.
+    #[must_use]
+    pub fn semaphore(&self) -> &Arc<S> {
+        &self.sem
+    }
+
+    /// Moves `n` of the held permits into a new permit, or returns `None` if
+    /// fewer than `n` are held.
+    pub fn split(&mut self, n: usize) -> Option<Self> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(OwnedSemaphorePermit {
+            sem: Arc::clone(&self.sem),
+            permits: n,
+        })
+    }
+
+    /// Absorbs `other`'s permits into this one.
+    ///
+    /// # Panics
+    ///
+    /// If the two permits come from different semaphores.
+    pub fn merge(&mut self, mut other: Self) {
+        assert!(
+            Arc::ptr_eq(&self.sem, &other.sem),
+            "merging permits from different semaphores"
+        );
+        self.permits += mem::take(&mut other.permits);
+    }
+}
+
+impl<S: AsRef<Semaphore>> Drop for OwnedSemaphorePermit<S> {
+    /// Gives the permits back, as [`SemaphorePermit`]'s drop.
+    fn drop(&mut self) {
+        (*self.sem).as_ref().give_back(self.permits);
+    }
+}
+
+impl<S: AsRef<Semaphore>> fmt::Debug for OwnedSemaphorePermit<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit")
+            .field("permits", &self.permits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A semaphore that refuses to be released above its initial value: Python's
+/// `BoundedSemaphore`.
+///
+/// It dereferences to [`Semaphore`], so every acquire method is available
+/// unchanged. What differs is [`Semaphore::release`]: a raw release may only
+/// give back permits that were acquired and then
+/// [`forget`](SemaphorePermit::forget)-ten (Python's `acquire()` ...
+/// `release()` pairing); anything more returns
+/// [`ReleaseError::AboveBound`] and changes nothing. Permits dropped normally
+/// never trigger it. Requests larger than the bound fail at once with
+/// `TooManyPermits` instead of waiting forever.
+///
+/// # Examples
+///
+/// ```
+/// use syncio::{BoundedSemaphore, ReleaseError};
+/// let sem = BoundedSemaphore::new(2);
+/// sem.try_acquire().unwrap().forget(); // `sem.acquire()`
+/// sem.release(1).unwrap(); //             `sem.release()`
+/// assert_eq!(
+///     sem.release(1),
+///     Err(ReleaseError::AboveBound { released: 1, bound: 2 })
+/// );
+/// assert_eq!(sem.available_permits(), 2);
+/// ```
+pub struct BoundedSemaphore {
+    sem: Semaphore,
+}
+
+impl BoundedSemaphore {
+    /// Creates a bounded semaphore holding, and never exceeding, `permits`.
+    /// Usable in a `static`.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static POOL: syncio::BoundedSemaphore = syncio::BoundedSemaphore::new(4);
+    /// assert_eq!(POOL.bound(), 4);
+    /// ```
+    #[must_use]
+    pub const fn new(permits: usize) -> Self {
+        BoundedSemaphore {
+            sem: Semaphore::with_bound(permits, permits),
+        }
+    }
+
+    /// The initial value, which the count never exceeds.
+    #[must_use]
+    pub fn bound(&self) -> usize {
+        self.sem.bound
+    }
+
+    /// Waits for one permit on an `Arc<BoundedSemaphore>`, returning a permit
+    /// with no lifetime.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`Semaphore::acquire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::acquire`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(1));
+    /// let permit = sem.clone().acquire_owned().await.unwrap();
+    /// drop(permit);
+    /// assert_eq!(sem.available_permits(), 1);
+    /// # });
+    /// ```
+    pub fn acquire_owned(
+        self: Arc<Self>,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit<Self>, AcquireError>> + Send {
+        acquire_owned(self, 1)
+    }
+
+    /// Waits for `n` permits on an `Arc<BoundedSemaphore>`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as [`Semaphore::acquire`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::acquire_many`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # futures::executor::block_on(async {
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(2));
+    /// assert!(sem.clone().acquire_many_owned(3).await.is_err());
+    /// # });
+    /// ```
+    pub fn acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> impl Future<Output = Result<OwnedSemaphorePermit<Self>, AcquireError>> + Send {
+        acquire_owned(self, n)
+    }
+
+    /// Tries to take one permit from an `Arc<BoundedSemaphore>`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::try_acquire`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(1));
+    /// assert!(sem.clone().try_acquire_owned().is_ok());
+    /// ```
+    pub fn try_acquire_owned(
+        self: Arc<Self>,
+    ) -> Result<OwnedSemaphorePermit<Self>, TryAcquireError> {
+        try_acquire_owned(self, 1)
+    }
+
+    /// Tries to take `n` permits from an `Arc<BoundedSemaphore>`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::try_acquire_many`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(1));
+    /// assert!(sem.clone().try_acquire_many_owned(2).is_err());
+    /// ```
+    pub fn try_acquire_many_owned(
+        self: Arc<Self>,
+        n: usize,
+    ) -> Result<OwnedSemaphorePermit<Self>, TryAcquireError> {
+        try_acquire_owned(self, n)
+    }
+}
+
+impl Deref for BoundedSemaphore {
+    type Target = Semaphore;
+    fn deref(&self) -> &Semaphore {
+        &self.sem
+    }
+}
+
+impl AsRef<Semaphore> for BoundedSemaphore {
+    fn as_ref(&self) -> &Semaphore {
+        &self.sem
+    }
+}
+
+impl Default for BoundedSemaphore {
+    /// A bounded semaphore of one permit, as Python's default `value=1`.
+    fn default() -> Self {
+        BoundedSemaphore::new(1)
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("BoundedSemaphore").field(&self.sem).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

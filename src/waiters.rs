@@ -1,0 +1,577 @@
+//! The waiter-queue core shared by every primitive in this crate.
+//!
+//! A [`WaitQueue`] is a mutex-protected, intrusive, FIFO doubly-linked list of
+//! [`Waiter`] nodes, plus whatever lock-protected data the primitive that owns
+//! it needs (`T`). A node lives inside the pinned future (or the stack frame of
+//! a blocking call) that waits, so waiting allocates nothing.
+//!
+//! # Kinds of waiter
+//!
+//! Every waiter is woken through a [`Waker`]:
+//! - an async task registers its task's waker;
+//! - a blocked OS thread registers a waker that unparks it (see [`block_on`],
+//!   which derives every blocking and timed wait from the async poll logic);
+//! - a callback supplied by the owner of the node (the planned Python binding
+//!   completes an event-loop future this way) is a `Waker` built with
+//!   [`Waker::from`] over an `Arc<impl std::task::Wake>`; the core needs no
+//!   change for it.
+//!
+//! # Protocol
+//!
+//! A node is in one of three states, kept in a single atomic word:
+//! `Idle` (not linked), `Queued` (linked into exactly one queue, whose identity
+//! is part of the word) and `Notified(code)` (unlinked by a notifier, with a
+//! primitive-defined code such as "granted" or "closed"). Linking, unlinking
+//! and notifying happen only under the queue's lock. The notifier takes the
+//! node's waker out, stores `Notified` with `Release` as its very last access
+//! to the node, and wakes the waker only after the lock is dropped (through a
+//! [`WakeList`]). The owner may read `Notified` with `Acquire` without the
+//! lock, after which it owns the node again.
+//!
+//! The owner of a node must unlink it (with [`QueueGuard::remove`]) before the
+//! node is dropped; a node dropped while linked aborts the process rather
+//! than leave a dangling pointer in the list. Every operation checks that the
+//! node belongs to the queue whose guard is used, so the API below is safe.
+#![allow(unsafe_code)]
+
+use std::cell::UnsafeCell;
+use std::marker::PhantomPinned;
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+use std::time::Instant;
+
+/// Node state: not linked into any queue.
+const IDLE: usize = 0;
+/// Low bit set: linked into the queue whose id is `state >> 1`.
+const QUEUED_BIT: usize = 1;
+
+/// Source of queue identities; 0 means "not assigned yet".
+static NEXT_QUEUE_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// What a [`Waiter`] node is doing, as seen by its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitState {
+    /// Not linked: never queued, or its notification has been consumed.
+    Idle,
+    /// Linked into a queue and waiting.
+    Queued,
+    /// Unlinked by a notifier, carrying the primitive-defined code.
+    Notified(usize),
+}
+
+#[derive(Default)]
+struct Links {
+    prev: Option<NonNull<Waiter>>,
+    next: Option<NonNull<Waiter>>,
+}
+
+/// One waiter: an intrusive list node that lives inside a pinned future or a
+/// blocking call's stack frame.
+pub(crate) struct Waiter {
+    /// `IDLE`, `queue_id << 1 | QUEUED_BIT`, or `(code + 1) << 1`.
+    state: AtomicUsize,
+    /// Primitive-defined payload (the permits a semaphore waiter needs).
+    /// Written before linking and read under the queue lock.
+    need: AtomicUsize,
+    /// Only accessed while linked, under the lock of the queue it is in.
+    links: UnsafeCell<Links>,
+    /// Only accessed under the lock of the queue the node is linked into.
+    waker: UnsafeCell<Option<Waker>>,
+    _pin: PhantomPinned,
+}
+
+// SAFETY: `links` and `waker` are only touched by the holder of the lock of
+// the queue the node is linked into (checked through `state`, which names the
+// queue); everything else is atomic. `Waker` is `Send + Sync`.
+unsafe impl Send for Waiter {}
+// SAFETY: as above; shared references only reach the atomics or, under the
+// owning queue's lock, the cells.
+unsafe impl Sync for Waiter {}
+
+impl Waiter {
+    /// A new, idle node.
+    pub(crate) const fn new() -> Self {
+        Waiter {
+            state: AtomicUsize::new(IDLE),
+            need: AtomicUsize::new(0),
+            links: UnsafeCell::new(Links {
+                prev: None,
+                next: None,
+            }),
+            waker: UnsafeCell::new(None),
+            _pin: PhantomPinned,
+        }
+    }
+
+    /// The node's state, read with `Acquire`: once it reads `Notified`, every
+    /// write the notifier made before notifying is visible.
+    #[inline]
+    pub(crate) fn state(&self) -> WaitState {
+        decode(self.state.load(Acquire))
+    }
+
+    /// Consumes a notification, returning the node to `Idle` so that it may
+    /// be queued again. Returns the code, or `None` if it was not notified.
+    pub(crate) fn take_notification(&self) -> Option<usize> {
+        let s = self.state.load(Acquire);
+        match decode(s) {
+            WaitState::Notified(code) => {
+                // Only the owner moves a notified node, so a plain store is
+                // enough; no other thread touches a notified node.
+                self.state.store(IDLE, Relaxed);
+                Some(code)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        if self.state.load(Acquire) & QUEUED_BIT != 0 {
+            // A primitive forgot to unlink its node. Freeing it would leave a
+            // dangling pointer in the queue; stop instead.
+            eprintln!("syncio: a waiter was dropped while still queued (internal bug); aborting");
+            std::process::abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for Waiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiter")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+#[inline]
+fn decode(s: usize) -> WaitState {
+    if s == IDLE {
+        WaitState::Idle
+    } else if s & QUEUED_BIT != 0 {
+        WaitState::Queued
+    } else {
+        WaitState::Notified((s >> 1) - 1)
+    }
+}
+
+#[inline]
+fn notified(code: usize) -> usize {
+    (code + 1) << 1
+}
+
+struct Inner<T> {
+    /// This queue's identity, assigned on first use (so `new` can be const).
+    id: usize,
+    head: Option<NonNull<Waiter>>,
+    tail: Option<NonNull<Waiter>>,
+    len: usize,
+    data: T,
+}
+
+// SAFETY: the raw pointers refer to `Waiter`s, which are `Send + Sync`, and
+// are only dereferenced by the holder of the mutex around `Inner`.
+unsafe impl<T: Send> Send for Inner<T> {}
+
+/// A FIFO queue of [`Waiter`]s with lock-protected primitive data `T`.
+pub(crate) struct WaitQueue<T> {
+    inner: Mutex<Inner<T>>,
+}
+
+impl<T> WaitQueue<T> {
+    /// An empty queue around `data`.
+    pub(crate) const fn new(data: T) -> Self {
+        WaitQueue {
+            inner: Mutex::new(Inner {
+                id: 0,
+                head: None,
+                tail: None,
+                len: 0,
+                data,
+            }),
+        }
+    }
+
+    /// Locks the queue. Poisoning is ignored: no code that runs under this
+    /// lock leaves the list inconsistent if it panics.
+    #[inline]
+    pub(crate) fn lock(&self) -> QueueGuard<'_, T> {
+        QueueGuard {
+            inner: self.inner.lock().unwrap_or_else(PoisonError::into_inner),
+        }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for WaitQueue<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inner.try_lock() {
+            Ok(inner) => f
+                .debug_struct("WaitQueue")
+                .field("len", &inner.len)
+                .field("data", &inner.data)
+                .finish(),
+            Err(_) => f.debug_struct("WaitQueue").finish_non_exhaustive(),
+        }
+    }
+}
+
+/// The locked queue: list operations plus access to the primitive data.
+pub(crate) struct QueueGuard<'a, T> {
+    inner: MutexGuard<'a, Inner<T>>,
+}
+
+impl<T> Deref for QueueGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner.data
+    }
+}
+
+impl<T> DerefMut for QueueGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner.data
+    }
+}
+
+impl<T> QueueGuard<'_, T> {
+    /// True if no waiter is queued.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inner.head.is_none()
+    }
+
+    /// Number of queued waiters.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.inner.len
+    }
+
+    fn queued_state(&mut self) -> usize {
+        if self.inner.id == 0 {
+            let id = NEXT_QUEUE_ID.fetch_add(1, Relaxed);
+            // Ids must fit in the state word beside the queued bit; 2^63
+            // queues on 64-bit targets will not happen, but never wrap.
+            assert!(id < usize::MAX >> 2, "syncio: queue identities exhausted");
+            self.inner.id = id;
+        }
+        self.inner.id << 1 | QUEUED_BIT
+    }
+
+    /// The payload of the oldest waiter, if any.
+    #[inline]
+    pub(crate) fn front_need(&self) -> Option<usize> {
+        self.inner.head.map(|head| {
+            // SAFETY: `head` is linked into this queue, whose lock we hold, so
+            // it points to a live node (nodes unlink before they are freed).
+            unsafe { head.as_ref() }.need.load(Relaxed)
+        })
+    }
+
+    /// Links `node` at the back of the queue with payload `need`, to be woken
+    /// through `waker`.
+    ///
+    /// # Panics
+    /// If `node` is not idle (already queued, or notified and not consumed).
+    pub(crate) fn push_back(&mut self, node: Pin<&Waiter>, need: usize, waker: &Waker) {
+        let queued = self.queued_state();
+        let node: &Waiter = node.get_ref();
+        node.need.store(need, Relaxed);
+        // Claim the node for this queue. The CAS makes two concurrent pushes
+        // of one node into two queues impossible.
+        if node
+            .state
+            .compare_exchange(IDLE, queued, AcqRel, Relaxed)
+            .is_err()
+        {
+            panic!("syncio: waiter pushed while not idle (internal bug)");
+        }
+        let ptr = NonNull::from(node);
+        // SAFETY: the node is now marked as linked into this queue and we hold
+        // its lock, so we have exclusive access to its cells. It is pinned, and
+        // it unlinks itself before being dropped (or aborts), so the pointer
+        // stays valid while it is in the list.
+        unsafe {
+            *node.waker.get() = Some(waker.clone());
+            *node.links.get() = Links {
+                prev: self.inner.tail,
+                next: None,
+            };
+        }
+        match self.inner.tail {
+            // SAFETY: `tail` is linked into this queue (lock held).
+            Some(tail) => unsafe { (*tail.as_ref().links.get()).next = Some(ptr) },
+            None => self.inner.head = Some(ptr),
+        }
+        self.inner.tail = Some(ptr);
+        self.inner.len += 1;
+    }
+
+    /// Replaces the waker of `node` if it is still queued here (returns
+    /// `true`); returns `false` if it is not queued in this queue.
+    pub(crate) fn register_waker(&mut self, node: Pin<&Waiter>, waker: &Waker) -> bool {
+        if !self.is_linked_here(&node) {
+            return false;
+        }
+        // SAFETY: the node is linked into this queue and we hold its lock.
+        let slot = unsafe { &mut *node.waker.get() };
+        match slot {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+        true
+    }
+
+    fn is_linked_here(&mut self, node: &Waiter) -> bool {
+        // A queue that never linked a node has id 0 and cannot match.
+        self.inner.id != 0 && node.state.load(Relaxed) == (self.inner.id << 1 | QUEUED_BIT)
+    }
+
+    /// Unlinks the oldest waiter, marks it `Notified(code)` and moves its
+    /// waker into `wakes`. Returns `false` if the queue was empty.
+    pub(crate) fn notify_front(&mut self, code: usize, wakes: &mut WakeList) -> bool {
+        let Some(head) = self.inner.head else {
+            return false;
+        };
+        // SAFETY: `head` is linked into this queue and we hold its lock.
+        let node = unsafe { head.as_ref() };
+        self.unlink(node);
+        // SAFETY: still under the lock, and the owner does not touch the cells
+        // until it observes the `Notified` state stored below.
+        if let Some(w) = unsafe { (*node.waker.get()).take() } {
+            wakes.push(w);
+        }
+        // Last access to the node: from here on its owner may free it.
+        node.state.store(notified(code), Release);
+        true
+    }
+
+    /// Unlinks `node` if it is queued here, leaving it `Idle`. Returns
+    /// `false` (changing nothing) if it is not queued in this queue, for
+    /// example because a notifier got to it first.
+    pub(crate) fn remove(&mut self, node: Pin<&Waiter>) -> bool {
+        let node = node.get_ref();
+        if !self.is_linked_here(node) {
+            return false;
+        }
+        self.unlink(node);
+        // SAFETY: we hold the lock and the node was ours; drop its waker here
+        // (the owner is the caller, so no wake-up is lost by dropping it).
+        drop(unsafe { (*node.waker.get()).take() });
+        node.state.store(IDLE, Release);
+        true
+    }
+
+    /// Detaches a node known to be linked into this queue.
+    fn unlink(&mut self, node: &Waiter) {
+        // SAFETY: the caller checked that `node` is linked into this queue and
+        // we hold the lock, so its links and its neighbours' links are ours.
+        unsafe {
+            let links = std::mem::take(&mut *node.links.get());
+            match links.prev {
+                Some(prev) => (*prev.as_ref().links.get()).next = links.next,
+                None => self.inner.head = links.next,
+            }
+            match links.next {
+                Some(next) => (*next.as_ref().links.get()).prev = links.prev,
+                None => self.inner.tail = links.prev,
+            }
+        }
+        self.inner.len -= 1;
+    }
+}
+
+/// Wakers collected under a queue lock, to be woken after it is dropped.
+///
+/// The common case (one waiter woken) stores its waker inline; more spill
+/// into a vector. Dropping the list wakes whatever is still in it, so no
+/// wake-up is lost on an early return.
+#[derive(Default)]
+pub(crate) struct WakeList {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
+
+impl WakeList {
+    /// An empty list (allocates nothing).
+    #[inline]
+    pub(crate) const fn new() -> Self {
+        WakeList {
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, waker: Waker) {
+        if self.first.is_none() {
+            self.first = Some(waker);
+        } else {
+            self.rest.push(waker);
+        }
+    }
+
+    /// Wakes everything collected. Call it after the queue lock is dropped.
+    #[inline]
+    pub(crate) fn wake_all(mut self) {
+        self.wake_inner();
+    }
+
+    fn wake_inner(&mut self) {
+        if let Some(w) = self.first.take() {
+            w.wake();
+        }
+        for w in self.rest.drain(..) {
+            w.wake();
+        }
+    }
+}
+
+impl Drop for WakeList {
+    fn drop(&mut self) {
+        self.wake_inner();
+    }
+}
+
+/// Wakes a thread blocked in [`block_on`].
+struct ThreadWaker(Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+thread_local! {
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+}
+
+/// Drives `fut` to completion on the current thread, parking between polls,
+/// until `deadline` if one is given.
+///
+/// This is how every blocking and timed wait in the crate is built: the async
+/// poll logic is the only implementation of waiting. On time-out the future is
+/// polled one last time (a permit granted at the last moment is taken, not
+/// wasted) and `None` is returned; the caller then drops the future, whose
+/// cancellation logic passes on anything handed to it.
+pub(crate) fn block_on<F: std::future::Future>(
+    mut fut: Pin<&mut F>,
+    deadline: Option<Instant>,
+) -> Option<F::Output> {
+    let waker = THREAD_WAKER.with(Waker::clone);
+    let mut cx = Context::from_waker(&waker);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return Some(out);
+        }
+        match deadline {
+            None => thread::park(),
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return match fut.as_mut().poll(&mut cx) {
+                        Poll::Ready(out) => Some(out),
+                        Poll::Pending => None,
+                    };
+                }
+                thread::park_timeout(deadline - now);
+            }
+        }
+    }
+}
+
+/// `Instant::now() + timeout`, or `None` (wait forever) if that overflows.
+pub(crate) fn deadline_after(timeout: std::time::Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::task::Waker;
+
+    #[test]
+    fn fifo_push_notify_and_remove() {
+        let q = WaitQueue::new(());
+        let a = pin!(Waiter::new());
+        let b = pin!(Waiter::new());
+        let c = pin!(Waiter::new());
+        let (a, b, c) = (a.into_ref(), b.into_ref(), c.into_ref());
+        let mut g = q.lock();
+        g.push_back(a, 1, Waker::noop());
+        g.push_back(b, 2, Waker::noop());
+        g.push_back(c, 3, Waker::noop());
+        assert_eq!(g.len(), 3);
+        assert_eq!(g.front_need(), Some(1));
+        assert!(g.remove(b));
+        assert!(!g.remove(b), "a node is removed once");
+        let mut wakes = WakeList::new();
+        assert!(g.notify_front(7, &mut wakes));
+        assert_eq!(a.state(), WaitState::Notified(7));
+        assert_eq!(g.front_need(), Some(3));
+        assert!(!g.remove(a), "a notified node is no longer linked");
+        assert!(g.notify_front(0, &mut wakes));
+        assert!(!g.notify_front(0, &mut wakes));
+        assert!(g.is_empty());
+        drop(g);
+        assert_eq!(a.take_notification(), Some(7));
+        assert_eq!(c.take_notification(), Some(0));
+        assert_eq!(b.state(), WaitState::Idle);
+        wakes.wake_all();
+    }
+
+    #[test]
+    fn a_node_of_another_queue_is_left_alone() {
+        let q1 = WaitQueue::new(());
+        let q2 = WaitQueue::new(());
+        let a = pin!(Waiter::new());
+        let a = a.into_ref();
+        q1.lock().push_back(a, 1, Waker::noop());
+        // q2 never linked anything, then links something else.
+        assert!(!q2.lock().remove(a));
+        let b = pin!(Waiter::new());
+        let b = b.into_ref();
+        q2.lock().push_back(b, 1, Waker::noop());
+        assert!(!q2.lock().remove(a));
+        assert!(!q2.lock().register_waker(a, Waker::noop()));
+        assert!(q1.lock().remove(a));
+        assert!(q2.lock().remove(b));
+    }
+
+    #[test]
+    fn pushing_a_queued_node_into_another_queue_panics() {
+        let q1 = WaitQueue::new(());
+        let q2 = WaitQueue::new(());
+        let a = Box::pin(Waiter::new());
+        q1.lock().push_back(a.as_ref(), 1, Waker::noop());
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            q2.lock().push_back(a.as_ref(), 1, Waker::noop());
+        }));
+        let msg = *res.unwrap_err().downcast::<&str>().unwrap();
+        assert!(msg.contains("not idle"), "{msg}");
+        assert!(q2.lock().is_empty());
+        assert!(q1.lock().remove(a.as_ref()));
+    }
+
+    #[test]
+    fn block_on_times_out_and_returns_ready_values() {
+        let out = block_on(pin!(async { 5 }), None);
+        assert_eq!(out, Some(5));
+        let never = pin!(std::future::pending::<()>());
+        let t = Instant::now();
+        assert_eq!(
+            block_on(never, Some(t + std::time::Duration::from_millis(20))),
+            None
+        );
+        assert!(t.elapsed() >= std::time::Duration::from_millis(20));
+    }
+}
