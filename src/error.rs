@@ -83,7 +83,10 @@ impl fmt::Display for AcquireError {
         match self {
             AcquireError::Closed => f.write_str("semaphore closed"),
             AcquireError::TooManyPermits { requested, max } => {
-                write!(f, "requested {requested} permits, more than the maximum of {max}")
+                write!(
+                    f,
+                    "requested {requested} permits, more than the maximum of {max}"
+                )
             }
         }
     }
@@ -95,7 +98,10 @@ impl fmt::Display for TryAcquireError {
             TryAcquireError::Closed => f.write_str("semaphore closed"),
             TryAcquireError::NoPermits => f.write_str("no permits available"),
             TryAcquireError::TooManyPermits { requested, max } => {
-                write!(f, "requested {requested} permits, more than the maximum of {max}")
+                write!(
+                    f,
+                    "requested {requested} permits, more than the maximum of {max}"
+                )
             }
         }
     }
@@ -107,7 +113,10 @@ impl fmt::Display for AcquireTimeoutError {
             AcquireTimeoutError::Closed => f.write_str("semaphore closed"),
             AcquireTimeoutError::Timeout => f.write_str("timed out waiting for permits"),
             AcquireTimeoutError::TooManyPermits { requested, max } => {
-                write!(f, "requested {requested} permits, more than the maximum of {max}")
+                write!(
+                    f,
+                    "requested {requested} permits, more than the maximum of {max}"
+                )
             }
         }
     }

@@ -5,7 +5,7 @@
 
 mod error;
 mod semaphore;
-#[allow(unsafe_code)]
+// The one module allowed `unsafe`; it says so itself.
 mod waiters;
 
 pub use error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};

@@ -66,7 +66,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
-use crate::waiters::{self, QueueGuard, WaitQueue, WaitState, WakeList, Waiter};
+use crate::waiters::{self, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
 
 /// The largest number of permits a semaphore can hold, and the most a single
 /// call can ask for or release.
@@ -381,7 +381,9 @@ impl Semaphore {
     /// let sem = syncio::Semaphore::new(5);
     /// let permit = sem.acquire_many(3).await.unwrap();
     /// assert_eq!(permit.num_permits(), 3);
-    /// assert!(sem.acquire_many(6).await.is_err());
+    /// assert_eq!(sem.available_permits(), 2);
+    /// // More than a semaphore can ever hold is an error, not a hang.
+    /// assert!(sem.acquire_many(syncio::MAX_PERMITS + 1).await.is_err());
     /// # });
     /// ```
     #[inline]
@@ -670,7 +672,10 @@ impl Semaphore {
             // one can set WAITERS while we hold the lock.
             loop {
                 let new = checked_add_permits(s, n)?;
-                match self.state.compare_exchange_weak(s, new, Release, Ordering::Acquire) {
+                match self
+                    .state
+                    .compare_exchange_weak(s, new, Release, Ordering::Acquire)
+                {
                     Ok(_) => return Ok(()),
                     Err(actual) => s = actual,
                 }
@@ -743,7 +748,10 @@ impl Semaphore {
             } else {
                 (s | WAITERS, false)
             };
-            match self.state.compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Acquire) {
+            match self
+                .state
+                .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Acquire)
+            {
                 Ok(_) if took => return Poll::Ready(Ok(())),
                 Ok(_) => break,
                 Err(actual) => s = actual,

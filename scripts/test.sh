@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit, integration and doc tests.
+# README's test command and CI's `.ci/run` both run exactly this script.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The toolchain's components; present on the project's machines, added if not.
+for component in rustfmt clippy; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        rustup component add "$component"
+    fi
+done
+
+echo "== cargo fmt --check"
+cargo fmt --all --check
+
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== cargo test (unit, integration, examples, doc tests)"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# A hang is a failure, not a stalled CI run.
+timeout 900 cargo test --workspace --all-targets 2>&1 | tee -a "$log"
+timeout 600 cargo test --workspace --doc 2>&1 | tee -a "$log"
+
+
+echo "== examples run"
+timeout 120 cargo run --quiet --example workers >/dev/null
+
+# One closing line for the whole run.
+awk '/^test result:/ { p += $4; f += $6; i += $8 }
+     END { printf "rust: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"

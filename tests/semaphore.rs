@@ -1,0 +1,655 @@
+//! Behaviour of `Semaphore` and `BoundedSemaphore`: ordering, fairness,
+//! cancellation, time-outs, closing, errors, and tasks and threads sharing one
+//! semaphore.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use syncio::{
+    AcquireError, AcquireTimeoutError, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError,
+    Semaphore, SemaphorePermit, TryAcquireError, MAX_PERMITS,
+};
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn counting_waker() -> (Arc<CountingWaker>, Waker) {
+    let w = Arc::new(CountingWaker::default());
+    (w.clone(), Waker::from(w))
+}
+
+fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    fut.poll(&mut Context::from_waker(waker))
+}
+
+fn ready<F: Future + ?Sized>(fut: Pin<&mut F>) -> F::Output {
+    match poll_once(fut, Waker::noop()) {
+        Poll::Ready(v) => v,
+        Poll::Pending => panic!("future should be ready"),
+    }
+}
+
+fn is_pending<F: Future + ?Sized>(fut: Pin<&mut F>) -> bool {
+    poll_once(fut, Waker::noop()).is_pending()
+}
+
+#[test]
+fn futures_and_permits_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Semaphore>();
+    send_sync::<BoundedSemaphore>();
+    send_sync::<syncio::Acquire<'static>>();
+    send_sync::<SemaphorePermit<'static>>();
+    send_sync::<OwnedSemaphorePermit>();
+    send_sync::<OwnedSemaphorePermit<BoundedSemaphore>>();
+    let sem = Arc::new(Semaphore::new(1));
+    send(&sem.clone().acquire_owned());
+    send(&Arc::new(BoundedSemaphore::new(1)).acquire_many_owned(1));
+}
+
+#[test]
+fn uncontended_acquire_and_release() {
+    let sem = Semaphore::new(2);
+    let a = futures::executor::block_on(sem.acquire()).unwrap();
+    assert_eq!(sem.available_permits(), 1);
+    let b = sem.try_acquire().unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    assert!(sem.locked());
+    drop(a);
+    drop(b);
+    assert_eq!(sem.available_permits(), 2);
+    assert!(!sem.locked());
+}
+
+#[test]
+fn contended_acquire_yields_and_is_woken_by_release() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut fut = Box::pin(sem.acquire());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(fut.as_mut(), &waker).is_pending());
+    assert_eq!(count.0.load(SeqCst), 0);
+    drop(held);
+    assert_eq!(count.0.load(SeqCst), 1, "release wakes the waiter");
+    // The permit was handed over, not left in the count.
+    assert_eq!(sem.available_permits(), 0);
+    let permit = ready(fut.as_mut()).unwrap();
+    assert_eq!(permit.num_permits(), 1);
+}
+
+#[test]
+fn waiters_are_served_in_fifo_order() {
+    let sem = Semaphore::new(0);
+    let mut futs: Vec<_> = (0..5).map(|_| Box::pin(sem.acquire())).collect();
+    for f in &mut futs {
+        assert!(is_pending(f.as_mut()));
+    }
+    for i in 0..5 {
+        sem.release(1).unwrap();
+        for (j, f) in futs.iter_mut().enumerate().skip(i + 1) {
+            assert!(is_pending(f.as_mut()), "waiter {j} overtook waiter {i}");
+        }
+        ready(futs[i].as_mut()).unwrap().forget();
+    }
+}
+
+#[test]
+fn fifo_holds_for_acquire_many() {
+    let sem = Semaphore::new(3);
+    let mut big = Box::pin(sem.acquire_many(5));
+    let mut small = Box::pin(sem.acquire_many(1));
+    assert!(is_pending(big.as_mut()));
+    // Three permits are free, but the small request queued behind the big one.
+    assert!(is_pending(small.as_mut()));
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert!(sem.locked(), "locked() is true while a waiter is queued");
+    sem.release(1).unwrap();
+    assert!(is_pending(small.as_mut()));
+    sem.release(1).unwrap();
+    let big_permit = ready(big.as_mut()).unwrap();
+    assert_eq!(big_permit.num_permits(), 5);
+    assert!(is_pending(small.as_mut()));
+    drop(big_permit);
+    assert_eq!(ready(small.as_mut()).unwrap().num_permits(), 1);
+    assert_eq!(sem.available_permits(), 5);
+}
+
+#[test]
+fn newcomer_try_acquire_never_overtakes_a_waiter() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Box::pin(sem.acquire());
+    assert!(is_pending(waiter.as_mut()));
+    drop(held);
+    // The released permit went to the waiter, so a newcomer finds none.
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert!(ready(waiter.as_mut()).is_ok());
+}
+
+#[test]
+fn cancel_while_queued_lets_the_next_waiter_move_up() {
+    let sem = Semaphore::new(2);
+    let mut big = Box::pin(sem.acquire_many(3));
+    let mut small = Box::pin(sem.acquire());
+    assert!(is_pending(big.as_mut()));
+    assert!(is_pending(small.as_mut()));
+    let (count, waker) = counting_waker();
+    assert!(poll_once(small.as_mut(), &waker).is_pending());
+    drop(big);
+    assert_eq!(count.0.load(SeqCst), 1, "the waiter behind is woken");
+    let permit = ready(small.as_mut()).unwrap();
+    assert_eq!(sem.available_permits(), 1);
+    drop(permit);
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
+fn cancel_after_grant_passes_the_permit_on() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut first = Box::pin(sem.acquire());
+    let mut second = Box::pin(sem.acquire());
+    assert!(is_pending(first.as_mut()));
+    let (count, waker) = counting_waker();
+    assert!(poll_once(second.as_mut(), &waker).is_pending());
+    drop(held); // granted to `first`, which is never polled again
+    assert_eq!(count.0.load(SeqCst), 0);
+    drop(first);
+    assert_eq!(count.0.load(SeqCst), 1, "the permit moved on to `second`");
+    assert!(ready(second.as_mut()).is_ok());
+}
+
+#[test]
+fn cancel_after_grant_with_no_one_waiting_returns_the_permits() {
+    let sem = Semaphore::new(0);
+    let mut fut = Box::pin(sem.acquire_many(2));
+    assert!(is_pending(fut.as_mut()));
+    sem.release(2).unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    drop(fut);
+    assert_eq!(sem.available_permits(), 2);
+    assert!(!sem.locked());
+}
+
+#[test]
+fn acquire_many_zero_succeeds_at_once() {
+    let sem = Semaphore::new(0);
+    let p = futures::executor::block_on(sem.acquire_many(0)).unwrap();
+    assert_eq!(p.num_permits(), 0);
+    assert!(sem.try_acquire_many(0).is_ok());
+    sem.close();
+    assert_eq!(
+        sem.try_acquire_many(0).unwrap_err(),
+        TryAcquireError::Closed
+    );
+}
+
+#[test]
+fn close_fails_pending_and_future_acquires() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Box::pin(sem.acquire());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    thread::scope(|s| {
+        let blocked = s.spawn(|| sem.acquire_blocking().map(drop));
+        // Whether or not the thread has queued yet, it must see the close.
+        thread::sleep(Duration::from_millis(20));
+        sem.close();
+        assert_eq!(blocked.join().unwrap(), Err(AcquireError::Closed));
+    });
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(ready(waiter.as_mut()).unwrap_err(), AcquireError::Closed);
+    assert!(sem.is_closed());
+    assert_eq!(
+        futures::executor::block_on(sem.acquire()).unwrap_err(),
+        AcquireError::Closed
+    );
+    assert_eq!(
+        sem.acquire_timeout(Duration::from_secs(1)).unwrap_err(),
+        AcquireTimeoutError::Closed
+    );
+    // Held permits stay valid and are given back normally.
+    drop(held);
+    assert_eq!(sem.available_permits(), 1);
+    sem.release(1).unwrap();
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
+fn acquire_timeout_expires_and_gives_up_its_place() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    let t = Instant::now();
+    assert_eq!(
+        sem.acquire_timeout(Duration::from_millis(30)).unwrap_err(),
+        AcquireTimeoutError::Timeout
+    );
+    assert!(t.elapsed() >= Duration::from_millis(30));
+    // Nothing was left queued: a release makes the permit free again.
+    drop(held);
+    assert!(!sem.locked());
+    assert_eq!(sem.available_permits(), 1);
+    let deadline = Instant::now() + Duration::from_millis(5);
+    let _p = sem.acquire_many_deadline(1, deadline).unwrap();
+    assert_eq!(
+        sem.acquire_deadline(Instant::now()).unwrap_err(),
+        AcquireTimeoutError::Timeout
+    );
+}
+
+#[test]
+fn acquire_timeout_succeeds_when_released_in_time() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    thread::scope(|s| {
+        let t = s.spawn(|| {
+            sem.acquire_timeout(Duration::from_secs(10))
+                .map(|p| p.num_permits())
+        });
+        thread::sleep(Duration::from_millis(20));
+        drop(held);
+        assert_eq!(t.join().unwrap(), Ok(1));
+    });
+}
+
+#[test]
+fn timed_out_thread_does_not_strand_the_waiter_behind_it() {
+    // A thread needing 2 permits times out; the task behind it needing 1 must
+    // then get the free permit.
+    let sem = Semaphore::new(1);
+    thread::scope(|s| {
+        let t = s.spawn(|| {
+            sem.acquire_many_timeout(2, Duration::from_millis(50))
+                .map(drop)
+        });
+        while !sem.locked() {
+            thread::yield_now();
+        }
+        let mut task = Box::pin(sem.acquire());
+        let (count, waker) = counting_waker();
+        assert!(poll_once(task.as_mut(), &waker).is_pending());
+        assert_eq!(t.join().unwrap(), Err(AcquireTimeoutError::Timeout));
+        assert_eq!(count.0.load(SeqCst), 1);
+        assert!(ready(task.as_mut()).is_ok());
+    });
+}
+
+#[test]
+fn huge_timeout_waits_without_overflow() {
+    let sem = Semaphore::new(1);
+    assert!(sem.acquire_timeout(Duration::MAX).is_ok());
+}
+
+#[test]
+fn max_permits_is_enforced_before_any_change() {
+    let sem = Semaphore::new(MAX_PERMITS);
+    assert_eq!(
+        sem.release(1),
+        Err(ReleaseError::Overflow {
+            released: 1,
+            max: MAX_PERMITS
+        })
+    );
+    assert_eq!(sem.available_permits(), MAX_PERMITS);
+    let sem = Semaphore::new(5);
+    assert!(sem.release(MAX_PERMITS - 5).is_ok());
+    assert!(sem.release(1).is_err());
+    assert!(sem.release(usize::MAX).is_err());
+    assert_eq!(sem.available_permits(), MAX_PERMITS);
+
+    let sem = Semaphore::new(1);
+    let too_many = AcquireError::TooManyPermits {
+        requested: MAX_PERMITS + 1,
+        max: MAX_PERMITS,
+    };
+    assert_eq!(
+        futures::executor::block_on(sem.acquire_many(MAX_PERMITS + 1)).unwrap_err(),
+        too_many
+    );
+    assert_eq!(
+        sem.acquire_many_blocking(usize::MAX).unwrap_err(),
+        AcquireError::TooManyPermits {
+            requested: usize::MAX,
+            max: MAX_PERMITS,
+        }
+    );
+    assert!(matches!(
+        sem.try_acquire_many(MAX_PERMITS + 1),
+        Err(TryAcquireError::TooManyPermits { .. })
+    ));
+    assert!(matches!(
+        sem.acquire_many_timeout(MAX_PERMITS + 1, Duration::ZERO),
+        Err(AcquireTimeoutError::TooManyPermits { .. })
+    ));
+    assert_eq!(sem.available_permits(), 1);
+    assert!(!sem.locked());
+}
+
+#[test]
+#[should_panic(expected = "MAX_PERMITS")]
+fn new_above_max_permits_panics() {
+    let _ = Semaphore::new(MAX_PERMITS + 1);
+}
+
+#[test]
+fn bounded_semaphore_refuses_over_release() {
+    let sem = BoundedSemaphore::new(2);
+    assert_eq!(
+        sem.release(1),
+        Err(ReleaseError::AboveBound {
+            released: 1,
+            bound: 2
+        })
+    );
+    assert_eq!(sem.available_permits(), 2);
+    // Permits dropped normally never trip it.
+    {
+        let _a = sem.try_acquire().unwrap();
+        let _b = futures::executor::block_on(sem.acquire()).unwrap();
+    }
+    assert_eq!(sem.available_permits(), 2);
+    // A held guard cannot be released by hand behind its back.
+    let guard = sem.try_acquire().unwrap();
+    assert!(sem.release(1).is_err());
+    drop(guard);
+    // Python's acquire() ... release() pairing: forget, then release.
+    sem.try_acquire_many(2).unwrap().forget();
+    assert!(sem.release(3).is_err(), "checked before any change");
+    assert_eq!(sem.available_permits(), 0);
+    sem.release(2).unwrap();
+    assert!(sem.release(1).is_err());
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
+fn bounded_semaphore_rejects_requests_above_its_bound() {
+    let sem = Arc::new(BoundedSemaphore::new(2));
+    assert_eq!(
+        futures::executor::block_on(sem.acquire_many(3)).unwrap_err(),
+        AcquireError::TooManyPermits {
+            requested: 3,
+            max: 2
+        }
+    );
+    assert!(sem.clone().try_acquire_many_owned(3).is_err());
+    let owned = sem.clone().try_acquire_many_owned(2).unwrap();
+    owned.forget();
+    sem.release(2).unwrap();
+    assert_eq!(sem.bound(), 2);
+}
+
+#[test]
+fn bounded_release_hands_permits_to_waiters() {
+    let sem = BoundedSemaphore::new(1);
+    sem.try_acquire().unwrap().forget();
+    let mut waiter = Box::pin(sem.acquire());
+    assert!(is_pending(waiter.as_mut()));
+    sem.release(1).unwrap();
+    let p = ready(waiter.as_mut()).unwrap();
+    drop(p);
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn permits_split_merge_and_forget() {
+    let sem = Semaphore::new(4);
+    let mut p = sem.try_acquire_many(3).unwrap();
+    let q = p.split(2).unwrap();
+    assert!(p.split(5).is_none());
+    assert_eq!((p.num_permits(), q.num_permits()), (1, 2));
+    p.merge(q);
+    assert_eq!(p.num_permits(), 3);
+    assert!(std::ptr::eq(p.semaphore(), &sem));
+    p.forget();
+    assert_eq!(sem.available_permits(), 1);
+    sem.release(3).unwrap();
+    assert_eq!(sem.available_permits(), 4);
+}
+
+#[test]
+#[should_panic(expected = "different semaphores")]
+fn merging_permits_of_different_semaphores_panics() {
+    let a = Semaphore::new(1);
+    let b = Semaphore::new(1);
+    let mut p = a.try_acquire().unwrap();
+    p.merge(b.try_acquire().unwrap());
+}
+
+#[test]
+fn owned_permits_outlive_the_borrow() {
+    let sem = Arc::new(Semaphore::new(2));
+    let mut p = futures::executor::block_on(sem.clone().acquire_many_owned(2)).unwrap();
+    let one = p.split(1).unwrap();
+    assert!(Arc::ptr_eq(one.semaphore(), &sem));
+    thread::spawn(move || drop(one)).join().unwrap();
+    assert_eq!(sem.available_permits(), 1);
+    let q = sem.clone().try_acquire_owned().unwrap();
+    p.merge(q);
+    assert_eq!(p.num_permits(), 2);
+    drop(p);
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
+fn dropping_an_owned_acquire_future_is_cancel_safe() {
+    let sem = Arc::new(Semaphore::new(0));
+    let mut fut = Box::pin(sem.clone().acquire_owned());
+    assert!(is_pending(fut.as_mut()));
+    sem.release(1).unwrap();
+    drop(fut);
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn static_semaphores_work() {
+    static SEM: Semaphore = Semaphore::new(1);
+    static BSEM: BoundedSemaphore = BoundedSemaphore::new(1);
+    drop(SEM.try_acquire().unwrap());
+    drop(BSEM.acquire_blocking().unwrap());
+    assert_eq!(SEM.available_permits() + BSEM.available_permits(), 2);
+}
+
+#[test]
+fn debug_output_names_the_state() {
+    let sem = BoundedSemaphore::new(3);
+    let s = format!("{sem:?}");
+    assert!(
+        s.contains("available_permits: 3") && s.contains("bound: 3"),
+        "{s}"
+    );
+    let p = sem.try_acquire().unwrap();
+    assert!(format!("{p:?}").contains("permits: 1"));
+}
+
+/// Tracks concurrent holders of a semaphore.
+struct Holders {
+    now: AtomicUsize,
+    max_seen: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Holders {
+    fn new() -> Self {
+        Holders {
+            now: AtomicUsize::new(0),
+            max_seen: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
+        }
+    }
+    fn enter(&self, n: usize) {
+        let now = self.now.fetch_add(n, SeqCst) + n;
+        self.max_seen.fetch_max(now, SeqCst);
+        self.total.fetch_add(1, SeqCst);
+    }
+    fn leave(&self, n: usize) {
+        self.now.fetch_sub(n, SeqCst);
+    }
+}
+
+#[test]
+fn tasks_on_several_executors_and_threads_share_one_semaphore() {
+    const PERMITS: usize = 3;
+    const ROUNDS: usize = 300;
+    let sem = Arc::new(Semaphore::new(PERMITS));
+    let holders = Arc::new(Holders::new());
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let mut tokio_tasks = Vec::new();
+    for i in 0..4 {
+        let (sem, holders) = (sem.clone(), holders.clone());
+        tokio_tasks.push(rt.spawn(async move {
+            for r in 0..ROUNDS {
+                let n = 1 + (i + r) % 2;
+                let p = sem.acquire_many(n).await.unwrap();
+                holders.enter(n);
+                tokio::task::yield_now().await;
+                holders.leave(n);
+                drop(p);
+            }
+        }));
+    }
+    let mut threads = Vec::new();
+    for i in 0..2 {
+        let (sem, holders) = (sem.clone(), holders.clone());
+        threads.push(thread::spawn(move || {
+            for r in 0..ROUNDS {
+                let n = 1 + (i + r) % 3;
+                let p = if r % 2 == 0 {
+                    sem.acquire_many_blocking(n).unwrap()
+                } else {
+                    match sem.acquire_many_timeout(n, Duration::from_micros(50)) {
+                        Ok(p) => p,
+                        Err(AcquireTimeoutError::Timeout) => continue,
+                        Err(e) => panic!("{e}"),
+                    }
+                };
+                holders.enter(n);
+                thread::yield_now();
+                holders.leave(n);
+                drop(p);
+            }
+        }));
+    }
+    {
+        let (sem, holders) = (sem.clone(), holders.clone());
+        threads.push(thread::spawn(move || {
+            smol::block_on(async {
+                for _ in 0..ROUNDS {
+                    let p = sem.clone().acquire_owned().await.unwrap();
+                    holders.enter(1);
+                    smol::future::yield_now().await;
+                    holders.leave(1);
+                    drop(p);
+                }
+            })
+        }));
+    }
+    {
+        let (sem, holders) = (sem.clone(), holders.clone());
+        threads.push(thread::spawn(move || {
+            futures::executor::block_on(async {
+                for _ in 0..ROUNDS {
+                    let p = sem.acquire().await.unwrap();
+                    holders.enter(1);
+                    holders.leave(1);
+                    drop(p);
+                }
+            })
+        }));
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    rt.block_on(async {
+        for t in tokio_tasks {
+            t.await.unwrap();
+        }
+    });
+    assert!(holders.max_seen.load(SeqCst) <= PERMITS);
+    assert_eq!(holders.now.load(SeqCst), 0);
+    assert!(holders.total.load(SeqCst) >= 4 * ROUNDS + 2 * ROUNDS);
+    assert_eq!(sem.available_permits(), PERMITS, "permits conserved");
+    assert!(!sem.locked(), "no waiter left queued");
+}
+
+#[test]
+fn tokio_tasks_are_granted_in_arrival_order() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    rt.block_on(async {
+        let sem = Arc::new(Semaphore::new(0));
+        let mut handles = Vec::new();
+        for i in 0..10 {
+            let (sem, order) = (sem.clone(), order.clone());
+            handles.push(tokio::spawn(async move {
+                let p = sem.acquire().await.unwrap();
+                order.lock().unwrap().push(i);
+                p.forget();
+            }));
+            // Let task i queue before task i + 1 is spawned.
+            tokio::task::yield_now().await;
+        }
+        sem.release(10).unwrap();
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(*order.lock().unwrap(), (0..10).collect::<Vec<_>>());
+}
+
+#[test]
+fn tokio_select_cancellation_loses_no_permit() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let sem = Arc::new(Semaphore::new(2));
+    rt.block_on(async {
+        let mut handles = Vec::new();
+        for i in 0..16u64 {
+            let sem = sem.clone();
+            handles.push(tokio::spawn(async move {
+                let mut got = 0;
+                for r in 0..100u64 {
+                    let wait = Duration::from_micros((i * 7 + r * 13) % 200);
+                    tokio::select! {
+                        p = sem.acquire() => {
+                            let _p = p.unwrap();
+                            got += 1;
+                            tokio::task::yield_now().await;
+                        }
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                got
+            }));
+        }
+        let mut total = 0;
+        for h in handles {
+            total += h.await.unwrap();
+        }
+        assert!(total > 0);
+    });
+    assert_eq!(sem.available_permits(), 2);
+    assert!(!sem.locked());
+}
