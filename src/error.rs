@@ -164,3 +164,44 @@ impl From<AcquireError> for TryAcquireError {
         }
     }
 }
+
+/// [`Lock::release`](crate::Lock::release) was called on a lock that is not
+/// held (or is held only by a live guard). Nothing was changed; Python raises
+/// `RuntimeError: Lock is not acquired.`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct NotLockedError;
+
+impl fmt::Display for NotLockedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("release of a lock that is not acquired")
+    }
+}
+
+impl std::error::Error for NotLockedError {}
+
+/// A barrier wait was caught by [`Barrier::reset`](crate::Barrier::reset),
+/// [`Barrier::abort`](crate::Barrier::abort), a time-out or a panicking
+/// action: Python's `BrokenBarrierError`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct BrokenBarrierError;
+
+impl fmt::Display for BrokenBarrierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the barrier is broken")
+    }
+}
+
+impl std::error::Error for BrokenBarrierError {}
+
+/// [`Barrier::new`](crate::Barrier::new) was asked for zero parties (Python
+/// raises `ValueError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct ZeroPartiesError;
+
+impl fmt::Display for ZeroPartiesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a barrier needs at least one party")
+    }
+}
+
+impl std::error::Error for ZeroPartiesError {}

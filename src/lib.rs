@@ -3,12 +3,25 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod barrier;
+mod condition;
 mod error;
-mod semaphore;
+mod event;
+mod lock;
+mod mutex;
 // The one module allowed `unsafe`; it says so itself.
-mod waiters;
+mod raw;
+mod semaphore;
 
-pub use error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, MAX_PARTIES};
+pub use condition::{Condition, ConditionGuard, ConditionWait};
+pub use error::{
+    AcquireError, AcquireTimeoutError, BrokenBarrierError, NotLockedError, ReleaseError,
+    TryAcquireError, ZeroPartiesError,
+};
+pub use event::{Event, EventWait};
+pub use lock::{Lock, LockAcquire, LockGuard};
+pub use mutex::{Mutex, MutexGuard, MutexLock, OwnedMutexGuard};
 pub use semaphore::{
     Acquire, BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphorePermit, MAX_PERMITS,
 };

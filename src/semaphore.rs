@@ -66,7 +66,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
-use crate::waiters::{self, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
+use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
 
 /// The largest number of permits a semaphore can hold, and the most a single
 /// call can ask for or release.
@@ -157,6 +157,12 @@ impl Semaphore {
     #[must_use]
     pub const fn new(permits: usize) -> Self {
         Self::with_bound(permits, UNBOUNDED)
+    }
+
+    /// A semaphore that never holds more than `permits` (a
+    /// [`BoundedSemaphore`]'s core; also the lock of `Lock` and `Mutex`).
+    pub(crate) const fn new_bounded(permits: usize) -> Self {
+        Self::with_bound(permits, permits)
     }
 
     const fn with_bound(permits: usize, bound: usize) -> Self {
@@ -639,7 +645,7 @@ impl Semaphore {
 
     /// Returns permits taken from this semaphore (a dropped permit, or a
     /// cancelled waiter's grant).
-    fn give_back(&self, n: usize) {
+    pub(crate) fn give_back(&self, n: usize) {
         if let Err(e) = self.add_permits(n) {
             panic!("syncio: cannot return permits to the semaphore: {e}");
         }
@@ -794,7 +800,7 @@ impl Semaphore {
 
     /// Records that `n` guarded permits were forgotten (bounded semaphores
     /// only), making them eligible for a raw `release`.
-    fn forgot(&self, n: usize) {
+    pub(crate) fn forgot(&self, n: usize) {
         if self.bound != UNBOUNDED && n > 0 {
             self.forgotten.fetch_add(n, Relaxed);
         }
@@ -1029,6 +1035,12 @@ impl<'a> SemaphorePermit<'a> {
         self.sem.forgot(mem::take(&mut self.permits));
     }
 
+    /// Hands the permits over to another owner (a lock guard) that will
+    /// give them back itself: no release now, no bookkeeping.
+    pub(crate) fn disarm(self) {
+        mem::forget(self);
+    }
+
     /// Number of permits held.
     #[must_use]
     pub fn num_permits(&self) -> usize {
@@ -1206,7 +1218,7 @@ impl BoundedSemaphore {
     #[must_use]
     pub const fn new(permits: usize) -> Self {
         BoundedSemaphore {
-            sem: Semaphore::with_bound(permits, permits),
+            sem: Semaphore::new_bounded(permits),
         }
     }
 

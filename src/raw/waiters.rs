@@ -32,7 +32,6 @@
 //! node is dropped; a node dropped while linked aborts the process rather
 //! than leave a dangling pointer in the list. Every operation checks that the
 //! node belongs to the queue whose guard is used, so the API below is safe.
-#![allow(unsafe_code)]
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomPinned;
@@ -209,6 +208,12 @@ impl<T> WaitQueue<T> {
     }
 }
 
+impl<T: Default> Default for WaitQueue<T> {
+    fn default() -> Self {
+        WaitQueue::new(T::default())
+    }
+}
+
 impl<T: std::fmt::Debug> std::fmt::Debug for WaitQueue<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.inner.try_lock() {
@@ -336,18 +341,29 @@ impl<T> QueueGuard<'_, T> {
     /// Unlinks the oldest waiter, marks it `Notified(code)` and moves its
     /// waker into `wakes`. Returns `false` if the queue was empty.
     pub(crate) fn notify_front(&mut self, code: usize, wakes: &mut WakeList) -> bool {
-        let Some(head) = self.inner.head else {
+        self.notify_at(0, code, wakes)
+    }
+
+    /// Notifies the waiter at position `index` (0 = oldest) as
+    /// [`notify_front`](Self::notify_front) does. Returns `false` if fewer
+    /// than `index + 1` waiters are queued. Walks `index` links.
+    pub(crate) fn notify_at(&mut self, index: usize, code: usize, wakes: &mut WakeList) -> bool {
+        let mut cur = self.inner.head;
+        for _ in 0..index {
+            // SAFETY: every node reached from `head` is linked into this
+            // queue, whose lock we hold.
+            cur = cur.and_then(|n| unsafe { (*n.as_ref().links.get()).next });
+        }
+        let Some(ptr) = cur else {
             return false;
         };
-        // SAFETY: `head` is linked into this queue and we hold its lock.
-        let node = unsafe { head.as_ref() };
+        // SAFETY: as above.
+        let node = unsafe { ptr.as_ref() };
         self.unlink(node);
-        // SAFETY: still under the lock, and the owner does not touch the cells
-        // until it observes the `Notified` state stored below.
+        // SAFETY: under the lock; the owner waits for `Notified`.
         if let Some(w) = unsafe { (*node.waker.get()).take() } {
             wakes.push(w);
         }
-        // Last access to the node: from here on its owner may free it.
         node.state.store(notified(code), Release);
         true
     }

@@ -1,0 +1,540 @@
+//! [`Barrier`]: wait until a number of parties have arrived, from tasks and
+//! threads alike.
+//!
+//! # Python and Rust side by side
+//!
+//! ```python
+//! barrier = threading.Barrier(3, action=lambda: print("all here"))
+//! def worker():
+//!     index = barrier.wait(timeout=5)   # BrokenBarrierError if broken
+//! barrier.reset(); barrier.abort(); barrier.broken; barrier.n_waiting
+//! ```
+//!
+//! ```
+//! use std::time::Duration;
+//! use syncio::Barrier;
+//!
+//! let barrier = Barrier::with_action(3, || println!("all here")).unwrap();
+//! std::thread::scope(|s| {
+//!     s.spawn(|| barrier.wait_timeout(Duration::from_secs(5)).unwrap()); // a thread
+//!     s.spawn(|| futures::executor::block_on(barrier.wait()).unwrap()); //  a task
+//!     let result = barrier.wait_blocking().unwrap();
+//!     assert!(result.index() < 3);
+//! });
+//! assert!(!barrier.is_broken());
+//! assert_eq!(barrier.n_waiting(), 0);
+//! ```
+#![deny(unsafe_code)]
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{pin, Pin};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::error::{BrokenBarrierError, ZeroPartiesError};
+use crate::raw::{self, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
+
+/// Notification codes: broken, "you are the last arrival: release the
+/// others" (with the cycle number), or released with an arrival index.
+const BROKEN: usize = 0;
+/// Codes at or above this are `RELEASED + index`.
+const RELEASED: usize = 1 << (usize::BITS - 3);
+/// Codes in `LAST..RELEASED` are `LAST + (cycle % CYCLE_SPAN)`.
+const LAST: usize = 1;
+const CYCLE_SPAN: usize = RELEASED - LAST;
+
+/// The largest number of parties a barrier can have.
+pub const MAX_PARTIES: usize = RELEASED - 1;
+
+type Action = Box<dyn Fn() + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Arrivals join the current cycle (Python's "filling").
+    Filling,
+    /// The last arrival of cycle `cycle` is running the action and releasing
+    /// the others; arrivals now wait for the next cycle (Python's "draining").
+    Releasing,
+    /// Broken by `abort`, a time-out or a panicking action, until `reset`.
+    Broken,
+}
+
+#[derive(Debug)]
+struct State {
+    phase: Phase,
+    /// Cycle counter. Queued nodes carry the cycle they joined; a node is part
+    /// of the cycle being released if its tag is not newer than `cycle`.
+    cycle: usize,
+    parties: usize,
+}
+
+/// The outcome of a successful [`Barrier::wait`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BarrierWaitResult {
+    index: usize,
+    is_leader: bool,
+}
+
+impl BarrierWaitResult {
+    /// This caller's arrival index, from `0` to `parties - 1`: Python's return
+    /// value of `wait()`.
+    #[must_use]
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// `true` for exactly one caller per cycle: the last arrival, which ran
+    /// the action and released the others.
+    #[must_use]
+    pub fn is_leader(&self) -> bool {
+        self.is_leader
+    }
+}
+
+/// A reusable barrier for tasks and threads at once: Python's
+/// `asyncio.Barrier` and `threading.Barrier` in one object.
+///
+/// `parties` callers [`wait`](Self::wait); when the last arrives, the optional
+/// action runs (in that caller) and everybody is released, each with its
+/// arrival index. The barrier then starts its next cycle.
+///
+/// # States
+///
+/// As Python 3.11's: *filling* (arrivals join the cycle), *draining* (the last
+/// arrival runs the action and releases the others; callers arriving now wait
+/// for the next cycle), *resetting* and *broken*. A released waiter carries
+/// its result in its own queue node, so draining ends as soon as the release
+/// is done and resetting as soon as `reset` returns; neither waits for slow
+/// leavers to run again.
+///
+/// # Cancel safety
+///
+/// Unlike tokio's and async-lock's barriers, waiting is cancel-safe: a waiter
+/// dropped while the barrier fills takes its arrival back, so the cycle still
+/// needs `parties` live callers. A waiter dropped after being released has
+/// passed. If the caller chosen to release a cycle is dropped before it runs,
+/// the role passes to the next arrival.
+///
+/// # Breaking
+///
+/// [`abort`](Self::abort), a blocking wait timing out, or a panicking action
+/// break the barrier: every waiter, and every later caller until
+/// [`reset`](Self::reset), gets [`BrokenBarrierError`].
+pub struct Barrier {
+    queue: WaitQueue<State>,
+    parties: usize,
+    action: Option<Action>,
+}
+
+impl Barrier {
+    /// Creates a barrier for `parties` callers.
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroPartiesError`] if `parties` is 0 (Python's `ValueError`).
+    ///
+    /// # Panics
+    ///
+    /// If `parties` exceeds [`MAX_PARTIES`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(syncio::Barrier::new(0).is_err());
+    /// assert_eq!(syncio::Barrier::new(2).unwrap().parties(), 2);
+    /// ```
+    pub fn new(parties: usize) -> Result<Self, ZeroPartiesError> {
+        Self::build(parties, None)
+    }
+
+    /// Creates a barrier whose `action` is run by the last arrival of each
+    /// cycle before the others are released (threading's `action=`). If the
+    /// action panics, the barrier breaks and the panic goes on in the caller
+    /// that ran it.
+    ///
+    /// The action must not wait on this barrier (Python's deadlocks too).
+    ///
+    /// # Errors
+    ///
+    /// [`ZeroPartiesError`] if `parties` is 0.
+    ///
+    /// # Panics
+    ///
+    /// If `parties` exceeds [`MAX_PARTIES`].
+    pub fn with_action<F>(parties: usize, action: F) -> Result<Self, ZeroPartiesError>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        Self::build(parties, Some(Box::new(action)))
+    }
+
+    fn build(parties: usize, action: Option<Action>) -> Result<Self, ZeroPartiesError> {
+        if parties == 0 {
+            return Err(ZeroPartiesError);
+        }
+        assert!(
+            parties <= MAX_PARTIES,
+            "a barrier cannot have more than MAX_PARTIES parties"
+        );
+        Ok(Barrier {
+            queue: WaitQueue::new(State {
+                phase: Phase::Filling,
+                cycle: 0,
+                parties,
+            }),
+            parties,
+            action,
+        })
+    }
+
+    /// The number of callers needed to pass the barrier.
+    #[must_use]
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
+    /// The number of callers waiting in the current cycle (0 while it
+    /// drains), as Python's `n_waiting`.
+    #[must_use]
+    pub fn n_waiting(&self) -> usize {
+        let q = self.queue.lock();
+        match q.phase {
+            Phase::Filling => q.len(),
+            _ => 0,
+        }
+    }
+
+    /// Returns `true` if the barrier is broken.
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        self.queue.lock().phase == Phase::Broken
+    }
+
+    /// Returns the barrier to its empty, filling state: every caller waiting
+    /// now gets [`BrokenBarrierError`], later callers start a fresh cycle.
+    /// Also repairs a broken barrier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = syncio::Barrier::new(2).unwrap();
+    /// b.abort();
+    /// assert!(b.is_broken());
+    /// b.reset();
+    /// assert!(!b.is_broken());
+    /// ```
+    pub fn reset(&self) {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        while q.notify_front(BROKEN, &mut wakes) {}
+        q.phase = Phase::Filling;
+        q.cycle = q.cycle.wrapping_add(1);
+        drop(q);
+        wakes.wake_all();
+    }
+
+    /// Breaks the barrier: every waiter and every later caller gets
+    /// [`BrokenBarrierError`] until [`reset`](Self::reset).
+    pub fn abort(&self) {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        Self::break_locked(&mut q, &mut wakes);
+        drop(q);
+        wakes.wake_all();
+    }
+
+    fn break_locked(q: &mut QueueGuard<'_, State>, wakes: &mut WakeList) {
+        while q.notify_front(BROKEN, wakes) {}
+        q.phase = Phase::Broken;
+        q.cycle = q.cycle.wrapping_add(1);
+    }
+
+    /// Arrives at the barrier and waits for the other parties.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: dropping the future before the barrier trips takes the
+    /// arrival back.
+    ///
+    /// # Errors
+    ///
+    /// [`BrokenBarrierError`] if the barrier is broken, or is reset or broken
+    /// while waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let b = syncio::Barrier::new(1).unwrap();
+    /// let r = b.wait().await.unwrap();
+    /// assert_eq!((r.index(), r.is_leader()), (0, true));
+    /// # });
+    /// ```
+    pub fn wait(&self) -> BarrierWait<'_> {
+        BarrierWait {
+            barrier: self,
+            node: Waiter::new(),
+        }
+    }
+
+    /// Blocking form of [`wait`](Self::wait).
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Self::wait).
+    pub fn wait_blocking(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        raw::block_on(pin!(self.wait()), None).expect("waited without a deadline")
+    }
+
+    /// Waits at most `timeout`; if the barrier has not tripped by then it is
+    /// broken (threading's `wait(timeout)`), for this caller and every other.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// [`BrokenBarrierError`] on time-out or if the barrier breaks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let b = syncio::Barrier::new(2).unwrap();
+    /// assert!(b.wait_timeout(std::time::Duration::from_millis(5)).is_err());
+    /// assert!(b.is_broken());
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        self.wait_until(raw::deadline_after(timeout))
+    }
+
+    /// As [`wait_timeout`](Self::wait_timeout), with a deadline.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait_timeout`](Self::wait_timeout).
+    pub fn wait_deadline(
+        &self,
+        deadline: Instant,
+    ) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        self.wait_until(Some(deadline))
+    }
+
+    fn wait_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let mut fut = pin!(self.wait());
+        match raw::block_on(fut.as_mut(), deadline) {
+            Some(result) => result,
+            None => {
+                // Break first: our own node is then notified as broken and
+                // the drop of `fut` has nothing to take back.
+                self.abort();
+                Err(BrokenBarrierError)
+            }
+        }
+    }
+
+    fn poll_wait(
+        &self,
+        node: Pin<&Waiter>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<BarrierWaitResult, BrokenBarrierError>> {
+        match node.state() {
+            WaitState::Idle => {}
+            WaitState::Queued => {
+                if self.queue.lock().register_waker(node, cx.waker()) {
+                    return Poll::Pending;
+                }
+                return self.on_notified(node);
+            }
+            WaitState::Notified(_) => return self.on_notified(node),
+        }
+        let mut q = self.queue.lock();
+        match q.phase {
+            Phase::Broken => Poll::Ready(Err(BrokenBarrierError)),
+            Phase::Releasing => {
+                let tag = q.cycle.wrapping_add(1);
+                q.push_back(node, tag, cx.waker());
+                Poll::Pending
+            }
+            Phase::Filling if q.len() + 1 < self.parties => {
+                let tag = q.cycle;
+                q.push_back(node, tag, cx.waker());
+                Poll::Pending
+            }
+            Phase::Filling => {
+                q.phase = Phase::Releasing;
+                let cycle = q.cycle;
+                drop(q);
+                Poll::Ready(self.trip(cycle))
+            }
+        }
+    }
+
+    fn on_notified(
+        &self,
+        node: Pin<&Waiter>,
+    ) -> Poll<Result<BarrierWaitResult, BrokenBarrierError>> {
+        let code = node.take_notification().expect("notified");
+        Poll::Ready(if code >= RELEASED {
+            Ok(BarrierWaitResult {
+                index: code - RELEASED,
+                is_leader: false,
+            })
+        } else if code >= LAST {
+            let q = self.queue.lock();
+            let cycle = q.cycle;
+            if q.phase == Phase::Releasing && (cycle % CYCLE_SPAN) + LAST == code {
+                drop(q);
+                self.trip(cycle)
+            } else {
+                // Reset or broken after we were chosen: our cycle is gone.
+                Err(BrokenBarrierError)
+            }
+        } else {
+            Err(BrokenBarrierError)
+        })
+    }
+
+    /// Run by the last arrival of `cycle`, with the phase set to `Releasing`
+    /// and no lock held: runs the action, then releases the cycle.
+    fn trip(&self, cycle: usize) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        if let Some(action) = &self.action {
+            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(action)) {
+                let mut wakes = WakeList::new();
+                let mut q = self.queue.lock();
+                if q.phase == Phase::Releasing && q.cycle == cycle {
+                    Self::break_locked(&mut q, &mut wakes);
+                }
+                drop(q);
+                wakes.wake_all();
+                panic::resume_unwind(panic);
+            }
+        }
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        if q.phase != Phase::Releasing || q.cycle != cycle {
+            // Reset or aborted while the action ran.
+            return Err(BrokenBarrierError);
+        }
+        let mut index = 0;
+        while index + 1 < self.parties && q.front_need().is_some_and(|tag| !is_newer(tag, cycle)) {
+            q.notify_front(RELEASED + index, &mut wakes);
+            index += 1;
+        }
+        q.cycle = cycle.wrapping_add(1);
+        q.phase = Phase::Filling;
+        Self::admit(&mut q, &mut wakes);
+        drop(q);
+        wakes.wake_all();
+        Ok(BarrierWaitResult {
+            index: self.parties - 1,
+            is_leader: true,
+        })
+    }
+
+    /// With the phase `Filling`: if the queued callers already make a full
+    /// cycle (they arrived while the previous one was released), choose the
+    /// last of them to release it.
+    fn admit(q: &mut QueueGuard<'_, State>, wakes: &mut WakeList) {
+        let parties = q.parties;
+        if q.len() >= parties {
+            let code = LAST + q.cycle % CYCLE_SPAN;
+            q.notify_at(parties - 1, code, wakes);
+            q.phase = Phase::Releasing;
+        }
+    }
+
+    fn cancel_wait(&self, node: Pin<&Waiter>) {
+        let mut wakes = WakeList::new();
+        match node.state() {
+            WaitState::Idle => return,
+            WaitState::Queued => {
+                // Taking the arrival back is all it takes.
+                if self.queue.lock().remove(node) {
+                    return;
+                }
+            }
+            WaitState::Notified(_) => {}
+        }
+        let Some(code) = node.take_notification() else {
+            return;
+        };
+        if (LAST..RELEASED).contains(&code) {
+            // Chosen to release a cycle but dropped first: that arrival is
+            // taken back, and the role passes on if the cycle is still full.
+            let mut q = self.queue.lock();
+            if q.phase == Phase::Releasing && (q.cycle % CYCLE_SPAN) + LAST == code {
+                q.cycle = q.cycle.wrapping_add(1);
+                q.phase = Phase::Filling;
+                Self::admit(&mut q, &mut wakes);
+            }
+        }
+    }
+}
+
+/// Is `tag` a later cycle than `cycle` (with wrap-around)?
+fn is_newer(tag: usize, cycle: usize) -> bool {
+    let d = tag.wrapping_sub(cycle);
+    d != 0 && d < usize::MAX / 2
+}
+
+impl fmt::Debug for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let q = self.queue.lock();
+        f.debug_struct("Barrier")
+            .field("parties", &self.parties)
+            .field("phase", &q.phase)
+            .field("queued", &q.len())
+            .field("has_action", &self.action.is_some())
+            .finish()
+    }
+}
+
+pin_project! {
+    /// The future returned by [`Barrier::wait`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct BarrierWait<'a> {
+        barrier: &'a Barrier,
+        #[pin]
+        node: Waiter,
+    }
+
+    impl PinnedDrop for BarrierWait<'_> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.barrier.cancel_wait(this.node.into_ref());
+        }
+    }
+}
+
+impl Future for BarrierWait<'_> {
+    type Output = Result<BarrierWaitResult, BrokenBarrierError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        this.barrier.poll_wait(this.node.into_ref(), cx)
+    }
+}
+
+impl fmt::Debug for BarrierWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BarrierWait")
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,558 @@
+//! [`Condition`]: wait for a state change under a lock, from tasks and
+//! threads alike.
+//!
+//! # Python and Rust side by side
+//!
+//! ```python
+//! lock = asyncio.Lock()
+//! cond = asyncio.Condition(lock)
+//! items = []
+//!
+//! async def consumer():
+//!     async with cond:
+//!         await cond.wait_for(lambda: items)
+//!         return items.pop()
+//!
+//! async def producer():
+//!     async with cond:
+//!         items.append(1)
+//!         cond.notify()
+//! ```
+//!
+//! ```
+//! use syncio::{Condition, Mutex};
+//!
+//! let items = Mutex::new(Vec::new());
+//! let cond = Condition::new();
+//!
+//! let consumer = async {
+//!     let guard = items.lock().await; //                   `async with cond:`
+//!     let mut guard = cond.wait_for(guard, |g| !g.is_empty()).await;
+//!     guard.pop()
+//! };
+//! let producer = async {
+//!     items.lock().await.push(1); //                       `items.append(1)`
+//!     cond.notify(1); //                                   `cond.notify()`
+//! };
+//! let (got, ()) = futures::executor::block_on(futures::future::join(consumer, producer));
+//! assert_eq!(got, Some(1));
+//! ```
+//!
+//! A condition is not tied to one lock: each wait is handed the guard of the
+//! lock it waits under ([`MutexGuard`] or [`LockGuard`]), consumes it, and
+//! gives it back re-acquired, as `std::sync::Condvar` does. Several conditions
+//! may therefore share one lock, as Python allows.
+#![deny(unsafe_code)]
+
+use std::fmt;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use pin_project_lite::pin_project;
+
+use crate::lock::{Lock, LockAcquire, LockGuard};
+use crate::mutex::{Mutex, MutexGuard, MutexLock};
+use crate::raw::{self, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A guard a [`Condition`] can wait with: [`MutexGuard`] or [`LockGuard`].
+///
+/// The trait is sealed; its items are an implementation detail.
+pub trait ConditionGuard<'a>: Sized + sealed::Sealed {
+    #[doc(hidden)]
+    type Lock: ?Sized + 'a;
+    #[doc(hidden)]
+    type Relock: Future<Output = Self>;
+    #[doc(hidden)]
+    fn unlock(self) -> &'a Self::Lock;
+    #[doc(hidden)]
+    fn relock(lock: &'a Self::Lock) -> Self::Relock;
+}
+
+impl<T: ?Sized> sealed::Sealed for MutexGuard<'_, T> {}
+
+impl<'a, T: ?Sized + 'a> ConditionGuard<'a> for MutexGuard<'a, T> {
+    type Lock = Mutex<T>;
+    type Relock = MutexLock<'a, T>;
+    fn unlock(self) -> &'a Mutex<T> {
+        MutexGuard::mutex(&self)
+    }
+    fn relock(lock: &'a Mutex<T>) -> MutexLock<'a, T> {
+        lock.lock()
+    }
+}
+
+impl sealed::Sealed for LockGuard<'_> {}
+
+impl<'a> ConditionGuard<'a> for LockGuard<'a> {
+    type Lock = Lock;
+    type Relock = LockAcquire<'a>;
+    fn unlock(self) -> &'a Lock {
+        self.lock()
+    }
+    fn relock(lock: &'a Lock) -> LockAcquire<'a> {
+        lock.acquire()
+    }
+}
+
+/// A condition variable usable from tasks and threads at once: Python's
+/// `asyncio.Condition` and `threading.Condition`, without the built-in lock.
+///
+/// # Fairness
+///
+/// Notification order is FIFO: [`notify(n)`](Self::notify) wakes the `n`
+/// waiters that have waited longest. Once notified, a waiter re-acquires the
+/// lock in the lock's own FIFO order.
+///
+/// # Cancel safety
+///
+/// A notification is never lost: if a waiter is notified and then dropped
+/// (or times out) before its wait returns, the notification passes to the
+/// next waiter (the lost wake-up CPython fixed in gh-112202). Dropping a wait
+/// future drops the guard it consumed: the lock is not held afterwards.
+///
+/// # Differences from asyncio and threading
+///
+/// - No built-in lock: waits take the guard of a [`Mutex`] or [`Lock`], and
+///   `async with cond:` becomes locking that mutex.
+/// - `notify` does not require the lock to be held (as
+///   `std::sync::Condvar`); hold it anyway when the waiters' predicate depends
+///   on state the lock protects, or a notification may come before the wait.
+/// - `notify` returns how many waiters it woke.
+#[derive(Default)]
+pub struct Condition {
+    /// Mirror of the queue length, so `notify` with nobody waiting is
+    /// lock-free. Written under the queue lock.
+    waiting: AtomicUsize,
+    queue: WaitQueue<()>,
+}
+
+impl Condition {
+    /// Creates a condition with no waiters. Usable in a `static`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Condition {
+            waiting: AtomicUsize::new(0),
+            queue: WaitQueue::new(()),
+        }
+    }
+
+    /// Wakes up to `n` of the longest-waiting waiters; returns how many were
+    /// woken. A no-op if nobody waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cond = syncio::Condition::new();
+    /// assert_eq!(cond.notify(1), 0);
+    /// ```
+    pub fn notify(&self, n: usize) -> usize {
+        if n == 0 || self.waiting.load(Relaxed) == 0 {
+            return 0;
+        }
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        let woken = self.notify_locked(&mut q, n, &mut wakes);
+        drop(q);
+        wakes.wake_all();
+        woken
+    }
+
+    /// Wakes every waiter; returns how many were woken.
+    pub fn notify_all(&self) -> usize {
+        self.notify(usize::MAX)
+    }
+
+    fn notify_locked(&self, q: &mut QueueGuard<'_, ()>, n: usize, wakes: &mut WakeList) -> usize {
+        let mut woken = 0;
+        while woken < n && q.notify_front(0, wakes) {
+            woken += 1;
+        }
+        self.waiting.store(q.len(), Relaxed);
+        woken
+    }
+
+    /// Number of waiters queued right now.
+    #[must_use]
+    pub fn waiters(&self) -> usize {
+        self.waiting.load(Relaxed)
+    }
+
+    /// Releases the lock behind `guard`, waits for a notification, and
+    /// re-acquires the lock: Python's `await cond.wait()`.
+    ///
+    /// The waiter is queued before the lock is released, so a notification
+    /// sent by the next holder of the lock cannot be missed. Spurious
+    /// wake-ups are possible (a notification passed on by a cancelled
+    /// waiter), so wait in a loop or use [`wait_for`](Self::wait_for).
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future before it completes drops the guard (the lock is
+    /// not held afterwards); a notification it had received passes to the
+    /// next waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use syncio::{Condition, Lock};
+    /// let (lock, cond) = (Lock::new(), Condition::new());
+    /// std::thread::scope(|s| {
+    ///     let guard = lock.acquire_blocking();
+    ///     s.spawn(|| {
+    ///         let _g = lock.acquire_blocking(); // waits until `wait` unlocks
+    ///         cond.notify(1);
+    ///     });
+    ///     let guard = futures::executor::block_on(cond.wait(guard));
+    ///     assert!(lock.locked());
+    ///     drop(guard);
+    /// });
+    /// ```
+    pub fn wait<'a, G: ConditionGuard<'a>>(&'a self, guard: G) -> ConditionWait<'a, G> {
+        ConditionWait {
+            cond: self,
+            guard: Some(guard),
+            lock: None,
+            phase: Phase::Start,
+            notified: false,
+            node: Waiter::new(),
+            relock: None,
+        }
+    }
+
+    /// Waits until `predicate` returns `true`, checking it first and after
+    /// each notification, with the lock held: Python's `wait_for`. Python
+    /// returns the predicate's last value, which is always true here; the
+    /// timed form [`wait_for_timeout`](Self::wait_for_timeout) returns it.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`wait`](Self::wait).
+    ///
+    /// # Panics
+    ///
+    /// A panic in `predicate` propagates; the guard is dropped on the way,
+    /// releasing the lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// let (m, cond) = (syncio::Mutex::new(5), syncio::Condition::new());
+    /// let g = cond.wait_for(m.lock().await, |n| **n > 1).await;
+    /// assert_eq!(*g, 5);
+    /// # });
+    /// ```
+    pub async fn wait_for<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
+    where
+        G: ConditionGuard<'a>,
+        F: FnMut(&mut G) -> bool,
+    {
+        while !predicate(&mut guard) {
+            guard = self.wait(guard).await;
+        }
+        guard
+    }
+
+    /// Blocking form of [`wait`](Self::wait): threading's `cond.wait()`.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    pub fn wait_blocking<'a, G: ConditionGuard<'a>>(&'a self, guard: G) -> G {
+        raw::block_on(pin!(self.wait(guard)), None).expect("waited without a deadline")
+    }
+
+    /// Waits at most `timeout` for a notification, then re-acquires the lock
+    /// (however long that takes, as Python does): threading's
+    /// `cond.wait(timeout)`. The flag is `true` if notified, `false` on
+    /// time-out.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Cancel safety
+    ///
+    /// A notification that arrives as the time-out expires counts as received
+    /// (the flag is `true`); none is lost.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (m, cond) = (syncio::Mutex::new(()), syncio::Condition::new());
+    /// let (guard, notified) = cond.wait_timeout(m.lock_blocking(), Duration::from_millis(5));
+    /// assert!(!notified);
+    /// assert!(m.is_locked());
+    /// # drop(guard);
+    /// ```
+    pub fn wait_timeout<'a, G: ConditionGuard<'a>>(
+        &'a self,
+        guard: G,
+        timeout: Duration,
+    ) -> (G, bool) {
+        self.wait_until(guard, raw::deadline_after(timeout))
+    }
+
+    /// As [`wait_timeout`](Self::wait_timeout), with a deadline.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    pub fn wait_deadline<'a, G: ConditionGuard<'a>>(
+        &'a self,
+        guard: G,
+        deadline: Instant,
+    ) -> (G, bool) {
+        self.wait_until(guard, Some(deadline))
+    }
+
+    fn wait_until<'a, G: ConditionGuard<'a>>(
+        &'a self,
+        guard: G,
+        deadline: Option<Instant>,
+    ) -> (G, bool) {
+        let mut fut = pin!(self.wait(guard));
+        let guard = match raw::block_on(fut.as_mut(), deadline) {
+            Some(guard) => guard,
+            None => {
+                fut.as_mut().give_up();
+                raw::block_on(fut.as_mut(), None).expect("waited without a deadline")
+            }
+        };
+        let notified = *fut.project().notified;
+        (guard, notified)
+    }
+
+    /// Blocking form of [`wait_for`](Self::wait_for).
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    pub fn wait_for_blocking<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
+    where
+        G: ConditionGuard<'a>,
+        F: FnMut(&mut G) -> bool,
+    {
+        while !predicate(&mut guard) {
+            guard = self.wait_blocking(guard);
+        }
+        guard
+    }
+
+    /// Waits at most `timeout` for `predicate` to become true: threading's
+    /// `cond.wait_for(predicate, timeout)`. Returns the guard and the
+    /// predicate's last value (`false` if the time ran out first).
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (m, cond) = (syncio::Mutex::new(0), syncio::Condition::new());
+    /// let (g, ok) = cond.wait_for_timeout(m.lock_blocking(), Duration::from_millis(5), |n| **n > 0);
+    /// assert!(!ok);
+    /// # drop(g);
+    /// ```
+    pub fn wait_for_timeout<'a, G, F>(
+        &'a self,
+        guard: G,
+        timeout: Duration,
+        predicate: F,
+    ) -> (G, bool)
+    where
+        G: ConditionGuard<'a>,
+        F: FnMut(&mut G) -> bool,
+    {
+        match raw::deadline_after(timeout) {
+            Some(deadline) => self.wait_for_deadline(guard, deadline, predicate),
+            None => (self.wait_for_blocking(guard, predicate), true),
+        }
+    }
+
+    /// As [`wait_for_timeout`](Self::wait_for_timeout), with a deadline.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    pub fn wait_for_deadline<'a, G, F>(
+        &'a self,
+        mut guard: G,
+        deadline: Instant,
+        mut predicate: F,
+    ) -> (G, bool)
+    where
+        G: ConditionGuard<'a>,
+        F: FnMut(&mut G) -> bool,
+    {
+        loop {
+            if predicate(&mut guard) {
+                return (guard, true);
+            }
+            if Instant::now() >= deadline {
+                return (guard, false);
+            }
+            guard = self.wait_deadline(guard, deadline).0;
+        }
+    }
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condition")
+            .field("waiters", &self.waiters())
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not polled yet: still holding the guard.
+    Start,
+    /// Queued for a notification, lock released.
+    Waiting,
+    /// Notified (or timed out), re-acquiring the lock.
+    Relocking,
+    /// Returned the guard.
+    Done,
+}
+
+pin_project! {
+    /// The future returned by [`Condition::wait`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ConditionWait<'a, G>
+    where
+        G: ConditionGuard<'a>,
+    {
+        cond: &'a Condition,
+        guard: Option<G>,
+        lock: Option<&'a G::Lock>,
+        phase: Phase,
+        notified: bool,
+        #[pin]
+        node: Waiter,
+        #[pin]
+        relock: Option<G::Relock>,
+    }
+
+    impl<'a, G> PinnedDrop for ConditionWait<'a, G>
+    where
+        G: ConditionGuard<'a>,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let cond = *this.cond;
+            let node = this.node.into_ref();
+            match *this.phase {
+                Phase::Waiting => {
+                    let mut q = cond.queue.lock();
+                    if q.remove(node) {
+                        cond.waiting.store(q.len(), Relaxed);
+                        return;
+                    }
+                    drop(q);
+                    // Notified before it could return: pass it on.
+                    if node.take_notification().is_some() {
+                        cond.notify(1);
+                    }
+                }
+                Phase::Relocking if *this.notified => {
+                    cond.notify(1);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'a, G: ConditionGuard<'a>> ConditionWait<'a, G> {
+    /// Time-out of a blocking wait: stop waiting for a notification and go on
+    /// to re-acquire the lock.
+    fn give_up(self: Pin<&mut Self>) {
+        let mut this = self.project();
+        if *this.phase != Phase::Waiting {
+            return;
+        }
+        let node = this.node.as_ref();
+        let mut q = this.cond.queue.lock();
+        if q.remove(node) {
+            this.cond.waiting.store(q.len(), Relaxed);
+        } else {
+            // Notified at the last moment: keep it.
+            drop(q);
+            *this.notified = node.take_notification().is_some();
+        }
+        let lock = this.lock.expect("lock recorded when waiting began");
+        this.relock.set(Some(G::relock(lock)));
+        *this.phase = Phase::Relocking;
+    }
+}
+
+impl<'a, G: ConditionGuard<'a>> Future for ConditionWait<'a, G> {
+    type Output = G;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
+        let mut this = self.project();
+        loop {
+            match *this.phase {
+                Phase::Start => {
+                    let node = this.node.as_ref();
+                    let mut q = this.cond.queue.lock();
+                    q.push_back(node, 0, cx.waker());
+                    this.cond.waiting.store(q.len(), Relaxed);
+                    drop(q);
+                    // Queued first, then unlocked: no notification can slip in
+                    // between.
+                    let guard = this.guard.take().expect("guard present until first poll");
+                    *this.lock = Some(guard.unlock());
+                    *this.phase = Phase::Waiting;
+                }
+                Phase::Waiting => {
+                    let node = this.node.as_ref();
+                    if node.state() == WaitState::Queued
+                        && this.cond.queue.lock().register_waker(node, cx.waker())
+                    {
+                        return Poll::Pending;
+                    }
+                    *this.notified = node.take_notification().is_some();
+                    debug_assert!(*this.notified);
+                    let lock = this.lock.expect("lock recorded when waiting began");
+                    this.relock.set(Some(G::relock(lock)));
+                    *this.phase = Phase::Relocking;
+                }
+                Phase::Relocking => {
+                    let relock = this
+                        .relock
+                        .as_mut()
+                        .as_pin_mut()
+                        .expect("relock future set");
+                    let guard = std::task::ready!(relock.poll(cx));
+                    this.relock.set(None);
+                    *this.phase = Phase::Done;
+                    return Poll::Ready(guard);
+                }
+                Phase::Done => panic!("`ConditionWait` polled after completion"),
+            }
+        }
+    }
+}
+
+impl<'a, G: ConditionGuard<'a>> fmt::Debug for ConditionWait<'a, G> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConditionWait")
+            .field("phase", &self.phase)
+            .field("notified", &self.notified)
+            .finish_non_exhaustive()
+    }
+}
