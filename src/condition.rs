@@ -65,21 +65,23 @@ mod sealed {
 /// A guard a [`Condition`] can wait with: [`MutexGuard`] or [`LockGuard`].
 ///
 /// The trait is sealed; its items are an implementation detail.
-pub trait ConditionGuard<'a>: Sized + sealed::Sealed {
+pub trait ConditionGuard: Sized + sealed::Sealed {
     #[doc(hidden)]
-    type Lock: ?Sized + 'a;
+    /// What is left of the guard while unlocked: a reference to its lock.
+    type Unlocked: Copy;
     #[doc(hidden)]
+    /// Re-acquires the lock.
     type Relock: Future<Output = Self>;
     #[doc(hidden)]
-    fn unlock(self) -> &'a Self::Lock;
+    fn unlock(self) -> Self::Unlocked;
     #[doc(hidden)]
-    fn relock(lock: &'a Self::Lock) -> Self::Relock;
+    fn relock(lock: Self::Unlocked) -> Self::Relock;
 }
 
 impl<T: ?Sized> sealed::Sealed for MutexGuard<'_, T> {}
 
-impl<'a, T: ?Sized + 'a> ConditionGuard<'a> for MutexGuard<'a, T> {
-    type Lock = Mutex<T>;
+impl<'a, T: ?Sized> ConditionGuard for MutexGuard<'a, T> {
+    type Unlocked = &'a Mutex<T>;
     type Relock = MutexLock<'a, T>;
     fn unlock(self) -> &'a Mutex<T> {
         MutexGuard::mutex(&self)
@@ -91,8 +93,8 @@ impl<'a, T: ?Sized + 'a> ConditionGuard<'a> for MutexGuard<'a, T> {
 
 impl sealed::Sealed for LockGuard<'_> {}
 
-impl<'a> ConditionGuard<'a> for LockGuard<'a> {
-    type Lock = Lock;
+impl<'a> ConditionGuard for LockGuard<'a> {
+    type Unlocked = &'a Lock;
     type Relock = LockAcquire<'a>;
     fn unlock(self) -> &'a Lock {
         self.lock()
@@ -215,7 +217,7 @@ impl Condition {
     ///     drop(guard);
     /// });
     /// ```
-    pub fn wait<'a, G: ConditionGuard<'a>>(&'a self, guard: G) -> ConditionWait<'a, G> {
+    pub fn wait<'a, G: ConditionGuard>(&'a self, guard: G) -> ConditionWait<'a, G> {
         ConditionWait {
             cond: self,
             guard: Some(guard),
@@ -252,7 +254,7 @@ impl Condition {
     /// ```
     pub async fn wait_for<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
     {
         while !predicate(&mut guard) {
@@ -266,7 +268,7 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_blocking<'a, G: ConditionGuard<'a>>(&'a self, guard: G) -> G {
+    pub fn wait_blocking<'a, G: ConditionGuard>(&'a self, guard: G) -> G {
         raw::block_on(pin!(self.wait(guard)), None).expect("waited without a deadline")
     }
 
@@ -294,11 +296,7 @@ impl Condition {
     /// assert!(m.is_locked());
     /// # drop(guard);
     /// ```
-    pub fn wait_timeout<'a, G: ConditionGuard<'a>>(
-        &'a self,
-        guard: G,
-        timeout: Duration,
-    ) -> (G, bool) {
+    pub fn wait_timeout<'a, G: ConditionGuard>(&'a self, guard: G, timeout: Duration) -> (G, bool) {
         self.wait_until(guard, raw::deadline_after(timeout))
     }
 
@@ -307,7 +305,7 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_deadline<'a, G: ConditionGuard<'a>>(
+    pub fn wait_deadline<'a, G: ConditionGuard>(
         &'a self,
         guard: G,
         deadline: Instant,
@@ -315,7 +313,7 @@ impl Condition {
         self.wait_until(guard, Some(deadline))
     }
 
-    fn wait_until<'a, G: ConditionGuard<'a>>(
+    fn wait_until<'a, G: ConditionGuard>(
         &'a self,
         guard: G,
         deadline: Option<Instant>,
@@ -339,7 +337,7 @@ impl Condition {
     /// Parks the calling OS thread; do not call it from an async task.
     pub fn wait_for_blocking<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
     {
         while !predicate(&mut guard) {
@@ -372,7 +370,7 @@ impl Condition {
         predicate: F,
     ) -> (G, bool)
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
     {
         match raw::deadline_after(timeout) {
@@ -393,7 +391,7 @@ impl Condition {
         mut predicate: F,
     ) -> (G, bool)
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
     {
         loop {
@@ -433,11 +431,11 @@ pin_project! {
     #[must_use = "futures do nothing unless polled"]
     pub struct ConditionWait<'a, G>
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
     {
         cond: &'a Condition,
         guard: Option<G>,
-        lock: Option<&'a G::Lock>,
+        lock: Option<G::Unlocked>,
         phase: Phase,
         notified: bool,
         #[pin]
@@ -448,7 +446,7 @@ pin_project! {
 
     impl<'a, G> PinnedDrop for ConditionWait<'a, G>
     where
-        G: ConditionGuard<'a>,
+        G: ConditionGuard,
     {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
@@ -476,7 +474,7 @@ pin_project! {
     }
 }
 
-impl<'a, G: ConditionGuard<'a>> ConditionWait<'a, G> {
+impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
     /// Time-out of a blocking wait: stop waiting for a notification and go on
     /// to re-acquire the lock.
     fn give_up(self: Pin<&mut Self>) {
@@ -499,7 +497,7 @@ impl<'a, G: ConditionGuard<'a>> ConditionWait<'a, G> {
     }
 }
 
-impl<'a, G: ConditionGuard<'a>> Future for ConditionWait<'a, G> {
+impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
     type Output = G;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
@@ -548,7 +546,7 @@ impl<'a, G: ConditionGuard<'a>> Future for ConditionWait<'a, G> {
     }
 }
 
-impl<'a, G: ConditionGuard<'a>> fmt::Debug for ConditionWait<'a, G> {
+impl<'a, G: ConditionGuard> fmt::Debug for ConditionWait<'a, G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConditionWait")
             .field("phase", &self.phase)

@@ -2,48 +2,18 @@
 //! cancellation, time-outs, closing, errors, and tasks and threads sharing one
 //! semaphore.
 
-use std::future::Future;
-use std::pin::Pin;
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::{counting_waker, is_pending, poll_once, ready};
 use syncio::{
     AcquireError, AcquireTimeoutError, BoundedSemaphore, OwnedSemaphorePermit, ReleaseError,
     Semaphore, SemaphorePermit, TryAcquireError, MAX_PERMITS,
 };
-
-/// A waker that counts its wake-ups.
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn counting_waker() -> (Arc<CountingWaker>, Waker) {
-    let w = Arc::new(CountingWaker::default());
-    (w.clone(), Waker::from(w))
-}
-
-fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    fut.poll(&mut Context::from_waker(waker))
-}
-
-fn ready<F: Future + ?Sized>(fut: Pin<&mut F>) -> F::Output {
-    match poll_once(fut, Waker::noop()) {
-        Poll::Ready(v) => v,
-        Poll::Pending => panic!("future should be ready"),
-    }
-}
-
-fn is_pending<F: Future + ?Sized>(fut: Pin<&mut F>) -> bool {
-    poll_once(fut, Waker::noop()).is_pending()
-}
 
 #[test]
 fn futures_and_permits_are_send_and_sync() {
@@ -81,9 +51,9 @@ fn contended_acquire_yields_and_is_woken_by_release() {
     let mut fut = Box::pin(sem.acquire());
     let (count, waker) = counting_waker();
     assert!(poll_once(fut.as_mut(), &waker).is_pending());
-    assert_eq!(count.0.load(SeqCst), 0);
+    assert_eq!(count.count(), 0);
     drop(held);
-    assert_eq!(count.0.load(SeqCst), 1, "release wakes the waiter");
+    assert_eq!(count.count(), 1, "release wakes the waiter");
     // The permit was handed over, not left in the count.
     assert_eq!(sem.available_permits(), 0);
     let permit = ready(fut.as_mut()).unwrap();
@@ -149,7 +119,7 @@ fn cancel_while_queued_lets_the_next_waiter_move_up() {
     let (count, waker) = counting_waker();
     assert!(poll_once(small.as_mut(), &waker).is_pending());
     drop(big);
-    assert_eq!(count.0.load(SeqCst), 1, "the waiter behind is woken");
+    assert_eq!(count.count(), 1, "the waiter behind is woken");
     let permit = ready(small.as_mut()).unwrap();
     assert_eq!(sem.available_permits(), 1);
     drop(permit);
@@ -166,9 +136,9 @@ fn cancel_after_grant_passes_the_permit_on() {
     let (count, waker) = counting_waker();
     assert!(poll_once(second.as_mut(), &waker).is_pending());
     drop(held); // granted to `first`, which is never polled again
-    assert_eq!(count.0.load(SeqCst), 0);
+    assert_eq!(count.count(), 0);
     drop(first);
-    assert_eq!(count.0.load(SeqCst), 1, "the permit moved on to `second`");
+    assert_eq!(count.count(), 1, "the permit moved on to `second`");
     assert!(ready(second.as_mut()).is_ok());
 }
 
@@ -211,7 +181,7 @@ fn close_fails_pending_and_future_acquires() {
         sem.close();
         assert_eq!(blocked.join().unwrap(), Err(AcquireError::Closed));
     });
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.count(), 1);
     assert_eq!(ready(waiter.as_mut()).unwrap_err(), AcquireError::Closed);
     assert!(sem.is_closed());
     assert_eq!(
@@ -283,7 +253,7 @@ fn timed_out_thread_does_not_strand_the_waiter_behind_it() {
         let (count, waker) = counting_waker();
         assert!(poll_once(task.as_mut(), &waker).is_pending());
         assert_eq!(t.join().unwrap(), Err(AcquireTimeoutError::Timeout));
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.count(), 1);
         assert!(ready(task.as_mut()).is_ok());
     });
 }
@@ -618,11 +588,7 @@ fn tokio_tasks_are_granted_in_arrival_order() {
 
 #[test]
 fn tokio_select_cancellation_loses_no_permit() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_time()
-        .build()
-        .unwrap();
+    let rt = common::tokio_rt();
     let sem = Arc::new(Semaphore::new(2));
     rt.block_on(async {
         let mut handles = Vec::new();

@@ -1,0 +1,394 @@
+//! Behaviour of `Barrier`: indices and the leader, reuse over cycles, the
+//! action, reset and abort with waiters present, time-outs breaking it,
+//! cancellation taking an arrival back, arrivals while it drains, and tasks
+//! and threads meeting at one barrier.
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{counting_waker, is_pending, poll_once, ready};
+use syncio::{Barrier, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
+
+#[test]
+fn futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Barrier>();
+    send_sync::<syncio::BarrierWait<'static>>();
+}
+
+#[test]
+fn zero_parties_is_an_error() {
+    assert_eq!(Barrier::new(0).unwrap_err(), ZeroPartiesError);
+    assert!(Barrier::with_action(0, || {}).is_err());
+    let b = Barrier::new(1).unwrap();
+    let r = b.wait_blocking().unwrap();
+    assert_eq!((r.index(), r.is_leader()), (0, true));
+}
+
+#[test]
+fn indices_are_distinct_and_the_last_arrival_leads() {
+    let b = Barrier::new(3).unwrap();
+    let mut first = Box::pin(b.wait());
+    let mut second = Box::pin(b.wait());
+    assert!(is_pending(first.as_mut()));
+    assert!(is_pending(second.as_mut()));
+    assert_eq!(b.n_waiting(), 2);
+    let last = futures::executor::block_on(b.wait()).unwrap();
+    assert_eq!((last.index(), last.is_leader()), (2, true));
+    let r1 = ready(first.as_mut()).unwrap();
+    let r2 = ready(second.as_mut()).unwrap();
+    assert_eq!((r1.index(), r1.is_leader()), (0, false));
+    assert_eq!((r2.index(), r2.is_leader()), (1, false));
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn tasks_and_threads_meet_at_one_barrier_for_many_cycles() {
+    const PARTIES: usize = 5;
+    const CYCLES: usize = 100;
+    let actions = Arc::new(AtomicUsize::new(0));
+    let a = actions.clone();
+    let b = Arc::new(
+        Barrier::with_action(PARTIES, move || {
+            a.fetch_add(1, SeqCst);
+        })
+        .unwrap(),
+    );
+    let results: Arc<Mutex<Vec<Vec<BarrierWaitResult>>>> =
+        Arc::new(Mutex::new(vec![Vec::new(); CYCLES]));
+    let rt = common::tokio_rt();
+    let mut tasks = Vec::new();
+    for _ in 0..3 {
+        let (b, results) = (b.clone(), results.clone());
+        tasks.push(rt.spawn(async move {
+            for c in 0..CYCLES {
+                let r = b.wait().await.unwrap();
+                results.lock().unwrap()[c].push(r);
+            }
+        }));
+    }
+    let mut threads = Vec::new();
+    for t in 0..2 {
+        let (b, results) = (b.clone(), results.clone());
+        threads.push(thread::spawn(move || {
+            for c in 0..CYCLES {
+                let r = if t == 0 {
+                    b.wait_blocking().unwrap()
+                } else {
+                    b.wait_timeout(Duration::from_secs(30)).unwrap()
+                };
+                results.lock().unwrap()[c].push(r);
+            }
+        }));
+    }
+    for t in threads {
+        t.join().unwrap();
+    }
+    rt.block_on(async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(
+        actions.load(SeqCst),
+        CYCLES,
+        "the action runs once per cycle"
+    );
+    for cycle in results.lock().unwrap().iter() {
+        let indices: HashSet<_> = cycle.iter().map(|r| r.index()).collect();
+        assert_eq!(indices, (0..PARTIES).collect());
+        assert_eq!(cycle.iter().filter(|r| r.is_leader()).count(), 1);
+    }
+    assert!(!b.is_broken());
+}
+
+#[test]
+fn the_action_runs_before_anyone_is_released() {
+    let released = Arc::new(AtomicUsize::new(0));
+    let r = released.clone();
+    let seen_by_action = Arc::new(AtomicUsize::new(usize::MAX));
+    let s = seen_by_action.clone();
+    let b = Barrier::with_action(3, move || s.store(r.load(SeqCst), SeqCst)).unwrap();
+    thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| {
+                b.wait_blocking().unwrap();
+                released.fetch_add(1, SeqCst);
+            });
+        }
+    });
+    assert_eq!(seen_by_action.load(SeqCst), 0);
+    assert_eq!(released.load(SeqCst), 3);
+}
+
+#[test]
+fn reset_breaks_current_waiters_and_starts_afresh() {
+    let b = Barrier::new(2).unwrap();
+    let mut w = Box::pin(b.wait());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(w.as_mut(), &waker).is_pending());
+    b.reset();
+    assert_eq!(count.count(), 1);
+    assert_eq!(ready(w.as_mut()), Err(BrokenBarrierError));
+    assert!(!b.is_broken(), "reset leaves the barrier usable");
+    assert_eq!(b.n_waiting(), 0);
+    let mut w = Box::pin(b.wait());
+    assert!(is_pending(w.as_mut()));
+    assert!(futures::executor::block_on(b.wait()).unwrap().is_leader());
+    assert!(ready(w.as_mut()).is_ok());
+}
+
+#[test]
+fn abort_breaks_waiters_and_later_callers_until_reset() {
+    let b = Barrier::new(3).unwrap();
+    thread::scope(|s| {
+        let t = s.spawn(|| b.wait_blocking());
+        while b.n_waiting() == 0 {
+            thread::yield_now();
+        }
+        b.abort();
+        assert_eq!(t.join().unwrap(), Err(BrokenBarrierError));
+    });
+    assert!(b.is_broken());
+    assert_eq!(b.wait_blocking(), Err(BrokenBarrierError));
+    assert_eq!(
+        futures::executor::block_on(b.wait()),
+        Err(BrokenBarrierError)
+    );
+    b.reset();
+    assert!(!b.is_broken());
+}
+
+#[test]
+fn a_blocking_time_out_breaks_the_barrier_for_everyone() {
+    let b = Barrier::new(3).unwrap();
+    let mut task = Box::pin(b.wait());
+    assert!(is_pending(task.as_mut()));
+    let t = Instant::now();
+    assert_eq!(
+        b.wait_timeout(Duration::from_millis(20)),
+        Err(BrokenBarrierError)
+    );
+    assert!(t.elapsed() >= Duration::from_millis(20));
+    assert!(b.is_broken());
+    assert_eq!(ready(task.as_mut()), Err(BrokenBarrierError));
+    assert_eq!(b.wait_deadline(Instant::now()), Err(BrokenBarrierError));
+}
+
+#[test]
+fn a_panicking_action_breaks_the_barrier_and_panics_in_its_caller() {
+    let b = Barrier::with_action(2, || panic!("action failed")).unwrap();
+    let mut other = Box::pin(b.wait());
+    assert!(is_pending(other.as_mut()));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.wait_blocking()));
+    let payload = caught.unwrap_err();
+    assert_eq!(*payload.downcast::<&str>().unwrap(), "action failed");
+    assert_eq!(ready(other.as_mut()), Err(BrokenBarrierError));
+    assert!(b.is_broken());
+    b.reset();
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn a_waiter_dropped_while_filling_takes_its_arrival_back() {
+    let b = Barrier::new(2).unwrap();
+    let mut a = Box::pin(b.wait());
+    assert!(is_pending(a.as_mut()));
+    assert_eq!(b.n_waiting(), 1);
+    drop(a);
+    assert_eq!(b.n_waiting(), 0);
+    // The next caller is not released by the cancelled arrival.
+    let mut c = Box::pin(b.wait());
+    assert!(is_pending(c.as_mut()));
+    let d = futures::executor::block_on(b.wait()).unwrap();
+    assert!(d.is_leader());
+    assert_eq!(ready(c.as_mut()).unwrap().index(), 0);
+}
+
+#[test]
+fn a_waiter_dropped_after_release_has_passed() {
+    let b = Barrier::new(2).unwrap();
+    let mut a = Box::pin(b.wait());
+    assert!(is_pending(a.as_mut()));
+    assert!(b.wait_blocking().unwrap().is_leader());
+    drop(a); // released but never polled again
+    assert_eq!(b.n_waiting(), 0);
+    let mut c = Box::pin(b.wait());
+    assert!(is_pending(c.as_mut()), "the next cycle starts empty");
+}
+
+/// An action that blocks until the test lets it go, to hold the barrier in
+/// its draining phase.
+fn gated_barrier(parties: usize) -> (Arc<Barrier>, mpsc::Receiver<()>, mpsc::Sender<()>) {
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let entered_tx = Mutex::new(entered_tx);
+    let b = Barrier::with_action(parties, move || {
+        entered_tx.lock().unwrap().send(()).unwrap();
+        go_rx.lock().unwrap().recv().unwrap();
+    })
+    .unwrap();
+    (Arc::new(b), entered_rx, go_tx)
+}
+
+#[test]
+fn callers_arriving_while_it_drains_wait_for_the_next_cycle() {
+    let (b, entered, go) = gated_barrier(2);
+    let mut first = Box::pin(b.wait());
+    assert!(is_pending(first.as_mut()));
+    let b2 = b.clone();
+    let leader = thread::spawn(move || b2.wait_blocking());
+    entered.recv().unwrap(); // the action is running: draining
+    assert_eq!(b.n_waiting(), 0);
+    let mut late = Box::pin(b.wait());
+    assert!(is_pending(late.as_mut()));
+    go.send(()).unwrap();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(first.as_mut()).unwrap().index(), 0);
+    // The late caller was not released with the first cycle...
+    assert!(is_pending(late.as_mut()));
+    assert_eq!(b.n_waiting(), 1);
+    // ...it opens the next one.
+    let b3 = b.clone();
+    let leader = thread::spawn(move || b3.wait_blocking());
+    entered.recv().unwrap();
+    go.send(()).unwrap();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(late.as_mut()).unwrap().index(), 0);
+}
+
+#[test]
+fn a_full_cycle_arriving_while_it_drains_is_released_by_its_own_last_arrival() {
+    let (b, entered, go) = gated_barrier(2);
+    let mut first = Box::pin(b.wait());
+    assert!(is_pending(first.as_mut()));
+    let b2 = b.clone();
+    let leader = thread::spawn(move || b2.wait_blocking());
+    entered.recv().unwrap();
+    // Two more callers arrive while the first cycle drains: a full cycle.
+    let mut x = Box::pin(b.wait());
+    let mut y = Box::pin(b.wait());
+    assert!(is_pending(x.as_mut()));
+    assert!(is_pending(y.as_mut()));
+    go.send(()).unwrap();
+    leader.join().unwrap().unwrap();
+    assert!(ready(first.as_mut()).is_ok());
+    // `y`, the second cycle's last arrival, runs its action and releases `x`.
+    let b4 = b.clone();
+    let release = thread::spawn(move || {
+        entered.recv().unwrap();
+        go.send(()).unwrap();
+        drop(b4);
+    });
+    let ry = futures::executor::block_on(y.as_mut()).unwrap();
+    assert_eq!((ry.index(), ry.is_leader()), (1, true));
+    assert_eq!(ready(x.as_mut()).unwrap().index(), 0);
+    release.join().unwrap();
+}
+
+#[test]
+fn a_chosen_leader_dropped_before_it_runs_passes_the_role_on() {
+    let (b, entered, go) = gated_barrier(2);
+    let mut first = Box::pin(b.wait());
+    assert!(is_pending(first.as_mut()));
+    let b2 = b.clone();
+    let leader = thread::spawn(move || b2.wait_blocking());
+    entered.recv().unwrap();
+    let mut x = Box::pin(b.wait());
+    let mut y = Box::pin(b.wait());
+    assert!(is_pending(x.as_mut()));
+    assert!(is_pending(y.as_mut()));
+    go.send(()).unwrap();
+    leader.join().unwrap().unwrap();
+    assert!(ready(first.as_mut()).is_ok());
+    // `y` was chosen to release the second cycle; it is dropped instead.
+    drop(y);
+    assert_eq!(
+        b.n_waiting(),
+        1,
+        "`x` still waits, `y`'s arrival is taken back"
+    );
+    assert!(is_pending(x.as_mut()));
+    let b3 = b.clone();
+    let z = thread::spawn(move || b3.wait_blocking());
+    entered.recv().unwrap();
+    go.send(()).unwrap();
+    assert!(z.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(x.as_mut()).unwrap().index(), 0);
+}
+
+#[test]
+fn reset_while_the_action_runs_breaks_that_cycle() {
+    let (b, entered, go) = gated_barrier(2);
+    let mut first = Box::pin(b.wait());
+    assert!(is_pending(first.as_mut()));
+    let b2 = b.clone();
+    let leader = thread::spawn(move || b2.wait_blocking());
+    entered.recv().unwrap();
+    b.reset();
+    go.send(()).unwrap();
+    assert_eq!(leader.join().unwrap(), Err(BrokenBarrierError));
+    assert_eq!(ready(first.as_mut()), Err(BrokenBarrierError));
+    assert!(!b.is_broken());
+    assert_eq!(b.n_waiting(), 0);
+}
+
+#[test]
+fn cancellation_under_tokio_keeps_cycles_whole() {
+    // Waiters with random time-outs. A cycle trips only with `parties` live
+    // arrivals; its leader always sees the trip (it returns from the very
+    // poll that completes the cycle), and a waiter released and then dropped
+    // by `select!` has passed without being counted here.
+    const PARTIES: usize = 3;
+    let rt = common::tokio_rt();
+    let trips = Arc::new(AtomicUsize::new(0));
+    let t = trips.clone();
+    let b = Arc::new(
+        Barrier::with_action(PARTIES, move || {
+            t.fetch_add(1, SeqCst);
+        })
+        .unwrap(),
+    );
+    let passed = Arc::new(AtomicUsize::new(0));
+    let leaders = Arc::new(AtomicUsize::new(0));
+    rt.block_on(async {
+        let mut handles = Vec::new();
+        for i in 0..6u64 {
+            let (b, passed, leaders) = (b.clone(), passed.clone(), leaders.clone());
+            handles.push(tokio::spawn(async move {
+                for r in 0..100u64 {
+                    let wait = Duration::from_micros((i * 37 + r * 11) % 300);
+                    tokio::select! {
+                        biased;
+                        res = b.wait() => {
+                            if res.unwrap().is_leader() {
+                                leaders.fetch_add(1, SeqCst);
+                            }
+                            passed.fetch_add(1, SeqCst);
+                        }
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }));
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    let trips = trips.load(SeqCst);
+    assert!(trips > 0);
+    assert_eq!(leaders.load(SeqCst), trips, "one leader per trip");
+    let passed = passed.load(SeqCst);
+    assert!(
+        passed >= trips && passed <= trips * PARTIES,
+        "{passed} passed in {trips} trips"
+    );
+    assert_eq!(b.n_waiting(), 0, "every dropped arrival was taken back");
+    assert!(!b.is_broken());
+}
