@@ -217,7 +217,7 @@ impl Condition {
     ///     drop(guard);
     /// });
     /// ```
-    pub fn wait<'a, G: ConditionGuard>(&'a self, guard: G) -> ConditionWait<'a, G> {
+    pub fn wait<G: ConditionGuard>(&self, guard: G) -> ConditionWait<'_, G> {
         ConditionWait {
             cond: self,
             guard: Some(guard),
@@ -252,7 +252,7 @@ impl Condition {
     /// assert_eq!(*g, 5);
     /// # });
     /// ```
-    pub async fn wait_for<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
+    pub async fn wait_for<G, F>(&self, mut guard: G, mut predicate: F) -> G
     where
         G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
@@ -268,7 +268,7 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_blocking<'a, G: ConditionGuard>(&'a self, guard: G) -> G {
+    pub fn wait_blocking<G: ConditionGuard>(&self, guard: G) -> G {
         raw::block_on(pin!(self.wait(guard)), None).expect("waited without a deadline")
     }
 
@@ -296,7 +296,7 @@ impl Condition {
     /// assert!(m.is_locked());
     /// # drop(guard);
     /// ```
-    pub fn wait_timeout<'a, G: ConditionGuard>(&'a self, guard: G, timeout: Duration) -> (G, bool) {
+    pub fn wait_timeout<G: ConditionGuard>(&self, guard: G, timeout: Duration) -> (G, bool) {
         self.wait_until(guard, raw::deadline_after(timeout))
     }
 
@@ -305,19 +305,11 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_deadline<'a, G: ConditionGuard>(
-        &'a self,
-        guard: G,
-        deadline: Instant,
-    ) -> (G, bool) {
+    pub fn wait_deadline<G: ConditionGuard>(&self, guard: G, deadline: Instant) -> (G, bool) {
         self.wait_until(guard, Some(deadline))
     }
 
-    fn wait_until<'a, G: ConditionGuard>(
-        &'a self,
-        guard: G,
-        deadline: Option<Instant>,
-    ) -> (G, bool) {
+    fn wait_until<G: ConditionGuard>(&self, guard: G, deadline: Option<Instant>) -> (G, bool) {
         let mut fut = pin!(self.wait(guard));
         let guard = match raw::block_on(fut.as_mut(), deadline) {
             Some(guard) => guard,
@@ -335,7 +327,7 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_for_blocking<'a, G, F>(&'a self, mut guard: G, mut predicate: F) -> G
+    pub fn wait_for_blocking<G, F>(&self, mut guard: G, mut predicate: F) -> G
     where
         G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
@@ -363,12 +355,7 @@ impl Condition {
     /// assert!(!ok);
     /// # drop(g);
     /// ```
-    pub fn wait_for_timeout<'a, G, F>(
-        &'a self,
-        guard: G,
-        timeout: Duration,
-        predicate: F,
-    ) -> (G, bool)
+    pub fn wait_for_timeout<G, F>(&self, guard: G, timeout: Duration, predicate: F) -> (G, bool)
     where
         G: ConditionGuard,
         F: FnMut(&mut G) -> bool,
@@ -384,8 +371,8 @@ impl Condition {
     /// # Blocking
     ///
     /// Parks the calling OS thread; do not call it from an async task.
-    pub fn wait_for_deadline<'a, G, F>(
-        &'a self,
+    pub fn wait_for_deadline<G, F>(
+        &self,
         mut guard: G,
         deadline: Instant,
         mut predicate: F,
