@@ -26,7 +26,9 @@ timeout 600 cargo test --workspace --doc 2>&1 | tee -a "$log"
 
 
 echo "== examples run"
-timeout 120 cargo run --quiet --example workers >/dev/null
+for example in workers producer_consumer start_signal phased_workers; do
+    timeout 120 cargo run --quiet --example "$example" >/dev/null
+done
 
 # One closing line for the whole run.
 awk '/^test result:/ { p += $4; f += $6; i += $8 }

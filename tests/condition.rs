@@ -20,6 +20,21 @@ fn futures_are_send_and_sync() {
     send_sync::<syncio::ConditionWait<'static, syncio::LockGuard<'static>>>();
 }
 
+/// Regression: with a lifetime parameter on the guard trait, an async block
+/// awaiting a wait was not `Send` ("implementation of `ConditionGuard` is not
+/// general enough"), so it could not be `tokio::spawn`ed.
+#[test]
+fn an_async_block_awaiting_a_wait_is_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let (m, lock, cond) = (Mutex::new(0), Lock::new(), Condition::new());
+    let fut = async {
+        let g = cond.wait_for(m.lock().await, |n| **n > 0).await;
+        drop(g);
+        drop(cond.wait(lock.acquire().await).await);
+    };
+    assert_send(&fut);
+}
+
 #[test]
 fn wait_releases_the_lock_and_gets_it_back() {
     let m = Mutex::new(0);

@@ -234,10 +234,9 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
             }
             SemOp::Release(n) => {
                 let expected = match m.bound {
-                    Some(bound) if m.forgotten < n => Err(ReleaseError::AboveBound {
-                        released: n,
-                        bound,
-                    }),
+                    Some(bound) if m.forgotten < n => {
+                        Err(ReleaseError::AboveBound { released: n, bound })
+                    }
                     Some(_) => {
                         m.forgotten -= n;
                         Ok(())
@@ -259,7 +258,11 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
                 }
             }
         }
-        assert_eq!(sem.available_permits(), m.avail, "available_permits, model {m:?}");
+        assert_eq!(
+            sem.available_permits(),
+            m.avail,
+            "available_permits, model {m:?}"
+        );
         assert_eq!(sem.locked(), m.locked(), "locked(), model {m:?}");
         assert_eq!(sem.is_closed(), m.closed);
     }
@@ -274,7 +277,10 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
         "permits conserved"
     );
     assert!(!sem.locked() || sem.available_permits() == 0);
-    assert!(format!("{sem:?}").contains("waiters: 0"), "no waiter left queued");
+    assert!(
+        format!("{sem:?}").contains("waiters: 0"),
+        "no waiter left queued"
+    );
 }
 
 proptest! {
@@ -414,7 +420,9 @@ impl CondModel {
     fn notify(&mut self, n: usize) -> usize {
         let mut woken = 0;
         while woken < n {
-            let Some(id) = self.queue.pop_front() else { break };
+            let Some(id) = self.queue.pop_front() else {
+                break;
+            };
             self.waiters.insert(id, CondWaiter::Notified);
             woken += 1;
         }
