@@ -24,6 +24,17 @@ trap 'rm -f "$log"' EXIT
 timeout 900 cargo test --workspace --all-targets 2>&1 | tee -a "$log"
 timeout 600 cargo test --workspace --doc 2>&1 | tee -a "$log"
 
+echo "== loom model tests (release, --cfg syncio_loom)"
+loom_log=$(mktemp)
+trap 'rm -f "$log" "$loom_log"' EXIT
+RUSTFLAGS="--cfg syncio_loom" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}" \
+    timeout 1200 cargo test --release --target-dir target/loom --test 'loom_*' 2>&1 | tee "$loom_log"
+loom_ran=$(awk '/^test result:/ { p += $4 } END { print p + 0 }' "$loom_log")
+if [ "$loom_ran" -eq 0 ]; then
+    echo "error: no loom test ran" >&2
+    exit 1
+fi
+cat "$loom_log" >>"$log"
 
 echo "== examples run"
 for example in workers producer_consumer start_signal phased_workers; do

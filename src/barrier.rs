@@ -291,7 +291,7 @@ impl Barrier {
     ///
     /// As [`wait`](Self::wait).
     pub fn wait_blocking(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
-        raw::block_on(pin!(self.wait()), None).expect("waited without a deadline")
+        raw::block_on(pin!(self.wait()))
     }
 
     /// Waits at most `timeout`; if the barrier has not tripped by then it is
@@ -336,16 +336,20 @@ impl Barrier {
         &self,
         deadline: Option<Instant>,
     ) -> Result<BarrierWaitResult, BrokenBarrierError> {
-        let mut fut = pin!(self.wait());
-        match raw::block_on(fut.as_mut(), deadline) {
-            Some(result) => result,
-            None => {
-                // Break first: our own node is then notified as broken and
-                // the drop of `fut` has nothing to take back.
-                self.abort();
-                Err(BrokenBarrierError)
+        // At the deadline, leave and break the barrier in one critical
+        // section, unless the waiter was released (or broken, or chosen to
+        // release its cycle) first: then that outcome stands.
+        let leave = |fut: Pin<&mut BarrierWait<'_>>| {
+            let this = fut.project();
+            let mut wakes = WakeList::new();
+            let mut q = this.barrier.queue.lock();
+            if !q.remove(this.node.into_ref()) {
+                return false;
             }
-        }
+            Self::break_locked(&mut q, &mut wakes);
+            true
+        };
+        raw::block_on_until(pin!(self.wait()), deadline, leave).unwrap_or(Err(BrokenBarrierError))
     }
 
     fn poll_wait(
@@ -379,8 +383,7 @@ impl Barrier {
             Phase::Filling => {
                 q.phase = Phase::Releasing;
                 let cycle = q.cycle;
-                drop(q);
-                Poll::Ready(self.trip(cycle))
+                Poll::Ready(self.trip(q, cycle))
             }
         }
     }
@@ -399,8 +402,7 @@ impl Barrier {
             let q = self.queue.lock();
             let cycle = q.cycle;
             if q.phase == Phase::Releasing && (cycle % CYCLE_SPAN) + LAST == code {
-                drop(q);
-                self.trip(cycle)
+                self.trip(q, cycle)
             } else {
                 // Reset or broken after we were chosen: our cycle is gone.
                 Err(BrokenBarrierError)
@@ -410,27 +412,36 @@ impl Barrier {
         })
     }
 
-    /// Run by the last arrival of `cycle`, with the phase set to `Releasing`
-    /// and no lock held: runs the action, then releases the cycle.
-    fn trip(&self, cycle: usize) -> Result<BarrierWaitResult, BrokenBarrierError> {
+    /// Run by the last arrival of `cycle`, holding the lock `q` with the phase
+    /// set to `Releasing`: runs the action (with the lock dropped), then
+    /// releases the cycle. Without an action the release happens in the same
+    /// critical section as the arrival, so nothing (a `reset` say) can come
+    /// between them, as in Python.
+    fn trip<'a>(
+        &'a self,
+        mut q: QueueGuard<'a, State>,
+        cycle: usize,
+    ) -> Result<BarrierWaitResult, BrokenBarrierError> {
         if let Some(action) = &self.action {
-            if let Err(panic) = panic::catch_unwind(AssertUnwindSafe(action)) {
+            drop(q);
+            let result = panic::catch_unwind(AssertUnwindSafe(action));
+            q = self.queue.lock();
+            let ours = q.phase == Phase::Releasing && q.cycle == cycle;
+            if let Err(panic) = result {
                 let mut wakes = WakeList::new();
-                let mut q = self.queue.lock();
-                if q.phase == Phase::Releasing && q.cycle == cycle {
+                if ours {
                     Self::break_locked(&mut q, &mut wakes);
                 }
                 drop(q);
                 wakes.wake_all();
                 panic::resume_unwind(panic);
             }
+            if !ours {
+                // Reset or aborted while the action ran.
+                return Err(BrokenBarrierError);
+            }
         }
         let mut wakes = WakeList::new();
-        let mut q = self.queue.lock();
-        if q.phase != Phase::Releasing || q.cycle != cycle {
-            // Reset or aborted while the action ran.
-            return Err(BrokenBarrierError);
-        }
         let mut index = 0;
         while index + 1 < self.parties && q.front_need().is_some_and(|tag| !is_newer(tag, cycle)) {
             q.notify_front(RELEASED + index, &mut wakes);

@@ -47,7 +47,6 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -56,6 +55,7 @@ use pin_project_lite::pin_project;
 
 use crate::lock::{Lock, LockAcquire, LockGuard};
 use crate::mutex::{Mutex, MutexGuard, MutexLock};
+use crate::raw::sync::AtomicUsize;
 use crate::raw::{self, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
 
 mod sealed {
@@ -137,12 +137,14 @@ pub struct Condition {
 }
 
 impl Condition {
-    /// Creates a condition with no waiters. Usable in a `static`.
-    #[must_use]
-    pub const fn new() -> Self {
-        Condition {
-            waiting: AtomicUsize::new(0),
-            queue: WaitQueue::new(()),
+    crate::raw::sync::const_fn! {
+        /// Creates a condition with no waiters. Usable in a `static`.
+        #[must_use]
+        pub const fn new() -> Self {
+            Condition {
+                waiting: AtomicUsize::new(0),
+                queue: WaitQueue::new(()),
+            }
         }
     }
 
@@ -269,7 +271,7 @@ impl Condition {
     ///
     /// Parks the calling OS thread; do not call it from an async task.
     pub fn wait_blocking<G: ConditionGuard>(&self, guard: G) -> G {
-        raw::block_on(pin!(self.wait(guard)), None).expect("waited without a deadline")
+        raw::block_on(pin!(self.wait(guard)))
     }
 
     /// Waits at most `timeout` for a notification, then re-acquires the lock
@@ -311,13 +313,14 @@ impl Condition {
 
     fn wait_until<G: ConditionGuard>(&self, guard: G, deadline: Option<Instant>) -> (G, bool) {
         let mut fut = pin!(self.wait(guard));
-        let guard = match raw::block_on(fut.as_mut(), deadline) {
-            Some(guard) => guard,
-            None => {
-                fut.as_mut().give_up();
-                raw::block_on(fut.as_mut(), None).expect("waited without a deadline")
-            }
+        // At the deadline, stop waiting for a notification but go on to
+        // re-acquire the lock, however long that takes (as Python does).
+        let give_up = |fut: Pin<&mut ConditionWait<'_, G>>| {
+            fut.give_up();
+            false
         };
+        let guard = raw::block_on_until(fut.as_mut(), deadline, give_up)
+            .expect("a wait that gives up still returns the guard");
         let notified = *fut.project().notified;
         (guard, notified)
     }
@@ -498,10 +501,12 @@ impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
                     this.cond.waiting.store(q.len(), Relaxed);
                     drop(q);
                     // Queued first, then unlocked: no notification can slip in
-                    // between.
+                    // between. The phase moves first, so that if unlocking
+                    // panics (a waker woken by the hand-off may), the drop
+                    // still takes the node out of the queue.
+                    *this.phase = Phase::Waiting;
                     let guard = this.guard.take().expect("guard present until first poll");
                     *this.lock = Some(guard.unlock());
-                    *this.phase = Phase::Waiting;
                 }
                 Phase::Waiting => {
                     let node = this.node.as_ref();

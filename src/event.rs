@@ -31,13 +31,13 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use crate::raw::sync::AtomicUsize;
 use crate::raw::{self, WaitQueue, WaitState, Waiter, WakeList};
 
 /// The flag.
@@ -75,12 +75,14 @@ pub struct Event {
 }
 
 impl Event {
-    /// Creates an event whose flag is clear. Usable in a `static`.
-    #[must_use]
-    pub const fn new() -> Self {
-        Event {
-            state: AtomicUsize::new(0),
-            queue: WaitQueue::new(()),
+    crate::raw::sync::const_fn! {
+        /// Creates an event whose flag is clear. Usable in a `static`.
+        #[must_use]
+        pub const fn new() -> Self {
+            Event {
+                state: AtomicUsize::new(0),
+                queue: WaitQueue::new(()),
+            }
         }
     }
 
@@ -177,7 +179,7 @@ impl Event {
     /// ```
     pub fn wait_blocking(&self) {
         if !self.is_set() {
-            raw::block_on(pin!(self.wait()), None);
+            raw::block_on(pin!(self.wait()));
         }
     }
 
@@ -220,7 +222,11 @@ impl Event {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> bool {
-        self.is_set() || raw::block_on(pin!(self.wait()), deadline).is_some()
+        let leave = |fut: Pin<&mut EventWait<'_>>| {
+            let this = fut.project();
+            this.event.leave_queue(this.node.into_ref())
+        };
+        self.is_set() || raw::block_on_until(pin!(self.wait()), deadline, leave).is_some()
     }
 
     fn poll_wait(&self, node: Pin<&Waiter>, cx: &mut Context<'_>) -> Poll<()> {
@@ -262,12 +268,22 @@ impl Event {
         Poll::Pending
     }
 
+    /// Takes a queued waiter out of the queue; `false` if `set` released it
+    /// first.
+    fn leave_queue(&self, node: Pin<&Waiter>) -> bool {
+        let mut q = self.queue.lock();
+        if !q.remove(node) {
+            return false;
+        }
+        if q.is_empty() {
+            self.state.fetch_and(!WAITERS, Release);
+        }
+        true
+    }
+
     fn cancel_wait(&self, node: Pin<&Waiter>) {
         if node.state() == WaitState::Queued {
-            let mut q = self.queue.lock();
-            if q.remove(node) && q.is_empty() {
-                self.state.fetch_and(!WAITERS, Release);
-            }
+            self.leave_queue(node);
         }
         // A notification not yet consumed needs no passing on: `set` released
         // everyone.

@@ -77,18 +77,20 @@ pub struct Lock {
 }
 
 impl Lock {
-    /// Creates an unlocked lock. Usable in a `static`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static LOCK: syncio::Lock = syncio::Lock::new();
-    /// assert!(!LOCK.locked());
-    /// ```
-    #[must_use]
-    pub const fn new() -> Self {
-        Lock {
-            inner: Mutex::new(()),
+    crate::raw::sync::const_fn! {
+        /// Creates an unlocked lock. Usable in a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static LOCK: syncio::Lock = syncio::Lock::new();
+        /// assert!(!LOCK.locked());
+        /// ```
+        #[must_use]
+        pub const fn new() -> Self {
+            Lock {
+                inner: Mutex::new(()),
+            }
         }
     }
 

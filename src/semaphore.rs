@@ -57,7 +57,6 @@ use std::future::Future;
 use std::mem;
 use std::ops::Deref;
 use std::pin::{pin, Pin};
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{self, AcqRel, Relaxed, Release};
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -66,6 +65,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
+use crate::raw::sync::AtomicUsize;
 use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
 
 /// The largest number of permits a semaphore can hold, and the most a single
@@ -140,41 +140,47 @@ pub struct Semaphore {
 }
 
 impl Semaphore {
-    /// Creates a semaphore holding `permits` permits. Usable in a `static`.
-    ///
-    /// # Panics
-    ///
-    /// If `permits` exceeds [`MAX_PERMITS`] (Python raises `ValueError` for
-    /// a negative value, which `usize` rules out).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use syncio::Semaphore;
-    /// static CONNECTIONS: Semaphore = Semaphore::new(10);
-    /// assert_eq!(CONNECTIONS.available_permits(), 10);
-    /// ```
-    #[must_use]
-    pub const fn new(permits: usize) -> Self {
-        Self::with_bound(permits, UNBOUNDED)
+    crate::raw::sync::const_fn! {
+        /// Creates a semaphore holding `permits` permits. Usable in a `static`.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`MAX_PERMITS`] (Python raises `ValueError` for
+        /// a negative value, which `usize` rules out).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncio::Semaphore;
+        /// static CONNECTIONS: Semaphore = Semaphore::new(10);
+        /// assert_eq!(CONNECTIONS.available_permits(), 10);
+        /// ```
+        #[must_use]
+        pub const fn new(permits: usize) -> Self {
+            Self::with_bound(permits, UNBOUNDED)
+        }
     }
 
-    /// A semaphore that never holds more than `permits` (a
-    /// [`BoundedSemaphore`]'s core; also the lock of `Lock` and `Mutex`).
-    pub(crate) const fn new_bounded(permits: usize) -> Self {
-        Self::with_bound(permits, permits)
+    crate::raw::sync::const_fn! {
+        /// A semaphore that never holds more than `permits` (a
+        /// [`BoundedSemaphore`]'s core; also the lock of `Lock` and `Mutex`).
+        pub(crate) const fn new_bounded(permits: usize) -> Self {
+            Self::with_bound(permits, permits)
+        }
     }
 
-    const fn with_bound(permits: usize, bound: usize) -> Self {
-        assert!(
-            permits <= MAX_PERMITS,
-            "a semaphore cannot hold more than MAX_PERMITS permits"
-        );
-        Semaphore {
-            state: AtomicUsize::new(permits << SHIFT),
-            bound,
-            forgotten: AtomicUsize::new(0),
-            queue: WaitQueue::new(()),
+    crate::raw::sync::const_fn! {
+        const fn with_bound(permits: usize, bound: usize) -> Self {
+            assert!(
+                permits <= MAX_PERMITS,
+                "a semaphore cannot hold more than MAX_PERMITS permits"
+            );
+            Semaphore {
+                state: AtomicUsize::new(permits << SHIFT),
+                bound,
+                forgotten: AtomicUsize::new(0),
+                queue: WaitQueue::new(()),
+            }
         }
     }
 
@@ -600,7 +606,11 @@ impl Semaphore {
             }
             Err(TryAcquireError::NoPermits) => {}
         }
-        match waiters::block_on(pin!(self.acquire_many(n)), deadline) {
+        let leave = |fut: Pin<&mut Acquire<'_>>| {
+            let this = fut.project();
+            this.sem.leave_queue(this.node.into_ref())
+        };
+        match waiters::block_on_until(pin!(self.acquire_many(n)), deadline, leave) {
             Some(result) => result.map_err(Into::into),
             None => Err(AcquireTimeoutError::Timeout),
         }
@@ -781,12 +791,7 @@ impl Semaphore {
         match node.state() {
             WaitState::Idle => return,
             WaitState::Queued => {
-                let mut wakes = WakeList::new();
-                let mut q = self.queue.lock();
-                if q.remove(node) {
-                    // The queue was non-empty, so WAITERS is set. The waiter
-                    // behind us may now be coverable by the free permits.
-                    self.hand_out(&mut q, 0, &mut wakes);
+                if self.leave_queue(node) {
                     return;
                 }
                 // Notified between the state check and the lock.
@@ -796,6 +801,20 @@ impl Semaphore {
         if node.take_notification() == Some(GRANTED) {
             self.give_back(n);
         }
+    }
+
+    /// Takes a queued waiter out of the queue, letting the waiters behind it
+    /// move up. Returns `false` if it was no longer queued (notified).
+    fn leave_queue(&self, node: Pin<&Waiter>) -> bool {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        if !q.remove(node) {
+            return false;
+        }
+        // The queue was non-empty, so WAITERS is set. The waiter behind us
+        // may now be coverable by the free permits.
+        self.hand_out(&mut q, 0, &mut wakes);
+        true
     }
 
     /// Records that `n` guarded permits were forgotten (bounded semaphores
@@ -1202,23 +1221,25 @@ pub struct BoundedSemaphore {
 }
 
 impl BoundedSemaphore {
-    /// Creates a bounded semaphore holding, and never exceeding, `permits`.
-    /// Usable in a `static`.
-    ///
-    /// # Panics
-    ///
-    /// If `permits` exceeds [`MAX_PERMITS`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static POOL: syncio::BoundedSemaphore = syncio::BoundedSemaphore::new(4);
-    /// assert_eq!(POOL.bound(), 4);
-    /// ```
-    #[must_use]
-    pub const fn new(permits: usize) -> Self {
-        BoundedSemaphore {
-            sem: Semaphore::new_bounded(permits),
+    crate::raw::sync::const_fn! {
+        /// Creates a bounded semaphore holding, and never exceeding, `permits`.
+        /// Usable in a `static`.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`MAX_PERMITS`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static POOL: syncio::BoundedSemaphore = syncio::BoundedSemaphore::new(4);
+        /// assert_eq!(POOL.bound(), 4);
+        /// ```
+        #[must_use]
+        pub const fn new(permits: usize) -> Self {
+            BoundedSemaphore {
+                sem: Semaphore::new_bounded(permits),
+            }
         }
     }
 

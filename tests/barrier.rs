@@ -2,6 +2,7 @@
 //! action, reset and abort with waiters present, time-outs breaking it,
 //! cancellation taking an arrival back, arrivals while it drains, and tasks
 //! and threads meeting at one barrier.
+#![cfg(not(syncio_loom))]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Behaviour of `Condition`: FIFO notify, `notify(n)`, `wait_for` and its
 //! predicate value, passing on a notification whose waiter was dropped or
 //! timed out, several conditions on one lock, tasks and threads together.
+#![cfg(not(syncio_loom))]
 
 mod common;
 
@@ -124,6 +125,38 @@ fn a_dropped_waiter_that_was_not_notified_steals_nothing() {
     assert!(is_pending(b.as_mut()), "no spurious notification");
     cond.notify(1);
     drop(ready(b.as_mut()));
+}
+
+/// Regression (found in review): unlocking in the first poll could panic (a
+/// lock waiter's waker panicking on hand-off) while the future still thought
+/// it had not queued, so its drop left the node linked and aborted.
+#[test]
+fn a_panic_while_unlocking_leaves_the_queue_clean() {
+    struct PanicsOnWake;
+    impl std::task::Wake for PanicsOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("waker panicked");
+        }
+    }
+    let m = Mutex::new(());
+    let cond = Condition::new();
+    let guard = m.try_lock().unwrap();
+    let mut lock_waiter = Box::pin(m.lock());
+    let bad = std::task::Waker::from(Arc::new(PanicsOnWake));
+    assert!(poll_once(lock_waiter.as_mut(), &bad).is_pending());
+    let mut wait = Box::pin(cond.wait(guard));
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = poll_once(wait.as_mut(), std::task::Waker::noop());
+    }));
+    assert!(
+        res.is_err(),
+        "the hand-off's wake panicked through the poll"
+    );
+    drop(wait);
+    assert_eq!(cond.waiters(), 0);
+    // The lock was handed to the waiter despite its waker.
+    drop(ready(lock_waiter.as_mut()));
+    assert!(!m.is_locked());
 }
 
 #[test]

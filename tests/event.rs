@@ -1,5 +1,6 @@
 //! Behaviour of `Event`: wake-all, the generation rule, time-outs,
 //! cancellation, tasks and threads together.
+#![cfg(not(syncio_loom))]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Behaviour of `Lock` and `Mutex`: mutual exclusion, FIFO hand-off,
 //! cancellation, time-outs, Python's raw release, owned guards.
+#![cfg(not(syncio_loom))]
 
 mod common;
 

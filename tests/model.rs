@@ -8,6 +8,7 @@
 //! `available_permits()`, waiter counts, barrier indices and broken state.
 //! Dropping a pending future is the model's cancellation and time-out: a
 //! blocking wait that times out runs exactly that path.
+#![cfg(not(syncio_loom))]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Behaviour of `Semaphore` and `BoundedSemaphore`: ordering, fairness,
 //! cancellation, time-outs, closing, errors, and tasks and threads sharing one
 //! semaphore.
+#![cfg(not(syncio_loom))]
 
 mod common;
 

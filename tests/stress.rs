@@ -7,6 +7,7 @@
 //! Seeded and reproducible: each run prints its seed; set
 //! `SYNCIO_STRESS_SEED=<seed>` to replay it. `SYNCIO_STRESS_ROUNDS` scales the
 //! work (default 2000 operations per actor).
+#![cfg(not(syncio_loom))]
 
 mod common;
 

@@ -54,20 +54,22 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 impl<T> Mutex<T> {
-    /// Creates an unlocked mutex holding `value`. Usable in a `static`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static COUNTER: syncio::Mutex<u64> = syncio::Mutex::new(0);
-    /// *COUNTER.try_lock().unwrap() += 1;
-    /// assert_eq!(*COUNTER.lock_blocking(), 1);
-    /// ```
-    #[must_use]
-    pub const fn new(value: T) -> Self {
-        Mutex {
-            sem: Semaphore::new_bounded(1),
-            value: UnsafeCell::new(value),
+    crate::raw::sync::const_fn! {
+        /// Creates an unlocked mutex holding `value`. Usable in a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static COUNTER: syncio::Mutex<u64> = syncio::Mutex::new(0);
+        /// *COUNTER.try_lock().unwrap() += 1;
+        /// assert_eq!(*COUNTER.lock_blocking(), 1);
+        /// ```
+        #[must_use]
+        pub const fn new(value: T) -> Self {
+            Mutex {
+                sem: Semaphore::new_bounded(1),
+                value: UnsafeCell::new(value),
+            }
         }
     }
 

@@ -10,8 +10,9 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod cell;
+pub(crate) mod sync;
 pub(crate) mod waiters;
 
 pub(crate) use waiters::{
-    block_on, deadline_after, QueueGuard, WaitQueue, WaitState, Waiter, WakeList,
+    block_on, block_on_until, deadline_after, QueueGuard, WaitQueue, WaitState, Waiter, WakeList,
 };

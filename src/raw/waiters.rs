@@ -38,12 +38,12 @@ use std::marker::PhantomPinned;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
 use std::time::Instant;
+
+use super::sync::{self, AtomicUsize, Mutex, MutexGuard, Thread};
 
 /// Node state: not linked into any queue.
 const IDLE: usize = 0;
@@ -51,7 +51,8 @@ const IDLE: usize = 0;
 const QUEUED_BIT: usize = 1;
 
 /// Source of queue identities; 0 means "not assigned yet".
-static NEXT_QUEUE_ID: AtomicUsize = AtomicUsize::new(1);
+/// (A `std` atomic even under loom: it only hands out unique numbers.)
+static NEXT_QUEUE_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
 
 /// What a [`Waiter`] node is doing, as seen by its owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,17 +95,19 @@ unsafe impl Send for Waiter {}
 unsafe impl Sync for Waiter {}
 
 impl Waiter {
-    /// A new, idle node.
-    pub(crate) const fn new() -> Self {
-        Waiter {
-            state: AtomicUsize::new(IDLE),
-            need: AtomicUsize::new(0),
-            links: UnsafeCell::new(Links {
-                prev: None,
-                next: None,
-            }),
-            waker: UnsafeCell::new(None),
-            _pin: PhantomPinned,
+    crate::raw::sync::const_fn! {
+        /// A new, idle node.
+        pub(crate) const fn new() -> Self {
+            Waiter {
+                state: AtomicUsize::new(IDLE),
+                need: AtomicUsize::new(0),
+                links: UnsafeCell::new(Links {
+                    prev: None,
+                    next: None,
+                }),
+                waker: UnsafeCell::new(None),
+                _pin: PhantomPinned,
+            }
         }
     }
 
@@ -185,16 +188,18 @@ pub(crate) struct WaitQueue<T> {
 }
 
 impl<T> WaitQueue<T> {
-    /// An empty queue around `data`.
-    pub(crate) const fn new(data: T) -> Self {
-        WaitQueue {
-            inner: Mutex::new(Inner {
-                id: 0,
-                head: None,
-                tail: None,
-                len: 0,
-                data,
-            }),
+    crate::raw::sync::const_fn! {
+        /// An empty queue around `data`.
+        pub(crate) const fn new(data: T) -> Self {
+            WaitQueue {
+                inner: Mutex::new(Inner {
+                    id: 0,
+                    head: None,
+                    tail: None,
+                    len: 0,
+                    data,
+                }),
+            }
         }
     }
 
@@ -260,7 +265,7 @@ impl<T> QueueGuard<'_, T> {
 
     fn queued_state(&mut self) -> usize {
         if self.inner.id == 0 {
-            let id = NEXT_QUEUE_ID.fetch_add(1, Relaxed);
+            let id = NEXT_QUEUE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             // Ids must fit in the state word beside the queued bit; 2^63
             // queues on 64-bit targets will not happen, but never wrap.
             assert!(id < usize::MAX >> 2, "syncio: queue identities exhausted");
@@ -287,6 +292,8 @@ impl<T> QueueGuard<'_, T> {
     pub(crate) fn push_back(&mut self, node: Pin<&Waiter>, need: usize, waker: &Waker) {
         let queued = self.queued_state();
         let node: &Waiter = node.get_ref();
+        // Cloned first: a panicking clone must leave the node untouched.
+        let waker = waker.clone();
         node.need.store(need, Relaxed);
         // Claim the node for this queue. The CAS makes two concurrent pushes
         // of one node into two queues impossible.
@@ -303,7 +310,7 @@ impl<T> QueueGuard<'_, T> {
         // it unlinks itself before being dropped (or aborts), so the pointer
         // stays valid while it is in the list.
         unsafe {
-            *node.waker.get() = Some(waker.clone());
+            *node.waker.get() = Some(waker);
             *node.links.get() = Links {
                 prev: self.inner.tail,
                 next: None,
@@ -438,11 +445,15 @@ impl WakeList {
         self.wake_inner();
     }
 
+    /// Wakes one waker at a time (taking it out first), so that if one
+    /// panics, the `Drop` run during unwinding still wakes the others.
     fn wake_inner(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
         }
-        for w in self.rest.drain(..) {
+        // Reverse order would be cheaper to pop, but FIFO order is promised.
+        self.rest.reverse();
+        while let Some(w) = self.rest.pop() {
             w.wake();
         }
     }
@@ -466,39 +477,55 @@ impl Wake for ThreadWaker {
     }
 }
 
+#[cfg(not(syncio_loom))]
 thread_local! {
-    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(sync::current())));
+}
+#[cfg(syncio_loom)]
+loom::thread_local! {
+    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(sync::current())));
 }
 
-/// Drives `fut` to completion on the current thread, parking between polls,
-/// until `deadline` if one is given.
+/// Drives `fut` to completion on the current thread, parking between polls.
 ///
-/// This is how every blocking and timed wait in the crate is built: the async
-/// poll logic is the only implementation of waiting. On time-out the future is
-/// polled one last time (a permit granted at the last moment is taken, not
-/// wasted) and `None` is returned; the caller then drops the future, whose
-/// cancellation logic passes on anything handed to it.
-pub(crate) fn block_on<F: std::future::Future>(
+/// This is how every blocking wait in the crate is built: the async poll logic
+/// is the only implementation of waiting.
+pub(crate) fn block_on<F: std::future::Future>(fut: Pin<&mut F>) -> F::Output {
+    block_on_until(fut, None, |_| unreachable!("no deadline")).expect("waited without a deadline")
+}
+
+/// Drives `fut` on the current thread until it completes or `deadline`
+/// passes.
+///
+/// At the deadline `leave` is called: under the primitive's queue lock it
+/// takes the waiter out of the queue and returns `true` (the wait timed out,
+/// nothing was handed to it, `None` is returned), or finds it already
+/// notified and returns `false`, in which case the future is driven on (it
+/// completes at its next poll) and its result returned. A grant or wake-up
+/// racing the time-out is thus taken, never dropped, whatever the timing.
+pub(crate) fn block_on_until<F: std::future::Future>(
     mut fut: Pin<&mut F>,
-    deadline: Option<Instant>,
+    mut deadline: Option<Instant>,
+    leave: impl FnOnce(Pin<&mut F>) -> bool,
 ) -> Option<F::Output> {
     let waker = THREAD_WAKER.with(Waker::clone);
     let mut cx = Context::from_waker(&waker);
+    let mut leave = Some(leave);
     loop {
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
         }
         match deadline {
-            None => thread::park(),
-            Some(deadline) => {
+            None => sync::park(),
+            Some(d) => {
                 let now = Instant::now();
-                if now >= deadline {
-                    return match fut.as_mut().poll(&mut cx) {
-                        Poll::Ready(out) => Some(out),
-                        Poll::Pending => None,
-                    };
+                if now < d {
+                    sync::park_timeout(d - now);
+                } else if (leave.take().expect("left once"))(fut.as_mut()) {
+                    return None;
+                } else {
+                    deadline = None;
                 }
-                thread::park_timeout(deadline - now);
             }
         }
     }
@@ -580,14 +607,89 @@ mod tests {
 
     #[test]
     fn block_on_times_out_and_returns_ready_values() {
-        let out = block_on(pin!(async { 5 }), None);
-        assert_eq!(out, Some(5));
+        assert_eq!(block_on(pin!(async { 5 })), 5);
         let never = pin!(std::future::pending::<()>());
         let t = Instant::now();
-        assert_eq!(
-            block_on(never, Some(t + std::time::Duration::from_millis(20))),
-            None
-        );
+        let deadline = Some(t + std::time::Duration::from_millis(20));
+        assert_eq!(block_on_until(never, deadline, |_| true), None);
         assert!(t.elapsed() >= std::time::Duration::from_millis(20));
+    }
+
+    #[test]
+    fn a_waiter_that_cannot_leave_is_driven_to_completion() {
+        // `leave` reports "already notified": the result is still returned.
+        let mut polls = 0;
+        let fut = pin!(std::future::poll_fn(|cx| {
+            polls += 1;
+            if polls > 2 {
+                Poll::Ready(7)
+            } else {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }));
+        assert_eq!(
+            block_on_until(fut, Some(Instant::now()), |_| false),
+            Some(7)
+        );
+    }
+
+    /// Regression (found in review): the node was claimed before the waker
+    /// was cloned, so a panicking clone left it marked queued but unlinked,
+    /// and removing it then emptied the whole list.
+    #[test]
+    fn a_panicking_waker_clone_leaves_the_node_idle() {
+        use std::task::{RawWaker, RawWakerVTable};
+        fn clone(_: *const ()) -> RawWaker {
+            panic!("clone panicked")
+        }
+        fn noop(_: *const ()) {}
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        // SAFETY: the vtable's functions ignore the data pointer.
+        let bad = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+        let q = WaitQueue::new(());
+        let a = pin!(Waiter::new());
+        let a = a.into_ref();
+        q.lock().push_back(a, 1, Waker::noop());
+        let b = pin!(Waiter::new());
+        let b = b.into_ref();
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            q.lock().push_back(b, 1, &bad);
+        }));
+        assert!(res.is_err());
+        assert_eq!(b.state(), WaitState::Idle);
+        let mut g = q.lock();
+        assert!(!g.remove(b));
+        assert_eq!(g.len(), 1);
+        assert!(g.remove(a));
+        assert!(g.is_empty());
+    }
+
+    #[test]
+    fn a_panicking_waker_does_not_swallow_the_others() {
+        struct Panics;
+        impl Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("waker panicked");
+            }
+        }
+        let woken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        struct Counts(Arc<std::sync::atomic::AtomicUsize>);
+        impl Wake for Counts {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Relaxed);
+            }
+        }
+        let mut wakes = WakeList::new();
+        wakes.push(Waker::from(Arc::new(Counts(woken.clone()))));
+        wakes.push(Waker::from(Arc::new(Panics)));
+        wakes.push(Waker::from(Arc::new(Counts(woken.clone()))));
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| wakes.wake_all()));
+        assert!(res.is_err());
+        assert_eq!(
+            woken.load(Relaxed),
+            2,
+            "the waker after the panicking one still ran"
+        );
     }
 }

@@ -1,0 +1,51 @@
+//! loom models of the condition's races. Run with
+//! `RUSTFLAGS="--cfg syncio_loom" cargo test --release --test loom_condition`.
+#![cfg(syncio_loom)]
+
+#[path = "common/loom.rs"]
+mod loom_common;
+
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+use loom_common::poll_noop;
+use syncio::{Condition, Mutex};
+
+#[test]
+fn notify_racing_a_dropped_waiter() {
+    // Two waiters queued; one is dropped while another thread notifies one.
+    // Whichever comes first, the surviving waiter is notified.
+    loom::model(|| {
+        let m = Arc::new(Mutex::new(()));
+        let cond = Arc::new(Condition::new());
+        let mut dropped = Box::pin(cond.wait(m.try_lock().unwrap()));
+        assert!(poll_noop(dropped.as_mut()).is_pending());
+        let mut survivor = Box::pin(cond.wait(m.try_lock().unwrap()));
+        assert!(poll_noop(survivor.as_mut()).is_pending());
+        let c = cond.clone();
+        let notifier = thread::spawn(move || assert_eq!(c.notify(1), 1));
+        drop(dropped);
+        notifier.join().unwrap();
+        assert!(poll_noop(survivor.as_mut()).is_ready(), "notification lost");
+        assert_eq!(cond.waiters(), 0);
+    });
+}
+
+#[test]
+fn notify_racing_a_waiter_releasing_the_lock() {
+    // The waiter queues before it unlocks, so a notifier that takes the lock
+    // after it can never miss it.
+    loom::model(|| {
+        let m = Arc::new(Mutex::new(false));
+        let cond = Arc::new(Condition::new());
+        let (m2, c2) = (m.clone(), cond.clone());
+        let notifier = thread::spawn(move || {
+            *m2.lock_blocking() = true;
+            c2.notify_all();
+        });
+        let g = block_on(cond.wait_for(block_on(m.lock()), |ready| **ready));
+        assert!(*g);
+        drop(g);
+        notifier.join().unwrap();
+    });
+}

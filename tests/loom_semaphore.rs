@@ -1,0 +1,152 @@
+//! loom models of the semaphore's races. Run with
+//! `RUSTFLAGS="--cfg syncio_loom" cargo test --release --test loom_semaphore`.
+#![cfg(syncio_loom)]
+
+#[path = "common/loom.rs"]
+mod loom_common;
+
+use std::time::Duration;
+
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+use loom_common::poll_noop;
+use syncio::{AcquireError, AcquireTimeoutError, Semaphore, TryAcquireError};
+
+fn no_waiters(sem: &Semaphore) -> bool {
+    format!("{sem:?}").contains("waiters: 0")
+}
+
+#[test]
+fn release_racing_acquire() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s = sem.clone();
+        let t = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
+        sem.release(1).unwrap();
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        assert!(!sem.locked());
+    });
+}
+
+#[test]
+fn fast_release_racing_a_waiter_being_queued() {
+    // Two permits released one by one by two threads while a waiter for two
+    // queues: it must get both, whatever the interleaving of the lock-free
+    // release and the locked enqueue.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let (s1, s2) = (sem.clone(), sem.clone());
+        let r1 = thread::spawn(move || s1.release(1).unwrap());
+        let r2 = thread::spawn(move || s2.release(1).unwrap());
+        let permit = block_on(sem.acquire_many(2)).unwrap();
+        assert_eq!(permit.num_permits(), 2);
+        r1.join().unwrap();
+        r2.join().unwrap();
+        drop(permit);
+        assert_eq!(sem.available_permits(), 2);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn cancel_racing_hand_off() {
+    // A waiter is dropped just as a release grants it the permit: the permit
+    // ends up back in the semaphore either way.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s = sem.clone();
+        let t = thread::spawn(move || {
+            let mut fut = Box::pin(s.acquire());
+            let _ = poll_noop(fut.as_mut());
+            drop(fut);
+        });
+        sem.release(1).unwrap();
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        assert!(!sem.locked());
+    });
+}
+
+#[test]
+fn cancel_racing_hand_off_passes_the_permit_to_the_next_waiter() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll_noop(first.as_mut()).is_pending());
+        let s = sem.clone();
+        let second = thread::spawn(move || block_on(s.acquire()).unwrap().forget());
+        let s = sem.clone();
+        let releaser = thread::spawn(move || s.release(1).unwrap());
+        drop(first);
+        releaser.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(sem.available_permits(), 0);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn timeout_racing_release_for_a_blocked_thread() {
+    // Under loom a timed wait times out right after its first poll.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s = sem.clone();
+        let t = thread::spawn(move || s.acquire_timeout(Duration::ZERO).map(|p| p.num_permits()));
+        sem.release(1).unwrap();
+        let result = t.join().unwrap();
+        assert!(
+            matches!(result, Ok(1) | Err(AcquireTimeoutError::Timeout)),
+            "{result:?}"
+        );
+        assert_eq!(sem.available_permits(), 1);
+        assert!(!sem.locked());
+    });
+}
+
+#[test]
+fn close_racing_acquire() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let s = sem.clone();
+        let t = thread::spawn(move || block_on(s.acquire()).map(|p| p.forget()));
+        sem.close();
+        assert_eq!(t.join().unwrap(), Err(AcquireError::Closed));
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn newcomer_racing_a_grant_never_barges() {
+    // A waiter for two permits is queued; one thread releases two permits
+    // while another tries to take one. The newcomer may only succeed after the
+    // waiter was served.
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let mut big = Box::pin(sem.acquire_many(2));
+        assert!(poll_noop(big.as_mut()).is_pending());
+        let s = sem.clone();
+        let releaser = thread::spawn(move || s.release(2).unwrap());
+        let s = sem.clone();
+        let newcomer = thread::spawn(move || match s.try_acquire() {
+            Ok(p) => {
+                p.forget();
+                true
+            }
+            Err(e) => {
+                assert_eq!(e, TryAcquireError::NoPermits);
+                false
+            }
+        });
+        releaser.join().unwrap();
+        assert!(
+            !newcomer.join().unwrap(),
+            "the newcomer took a permit owed to the waiter"
+        );
+        assert_eq!(
+            poll_noop(big.as_mut()).map(|r| r.unwrap().num_permits()),
+            std::task::Poll::Ready(2)
+        );
+    });
+}
