@@ -17,6 +17,9 @@ cargo fmt --all --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
 echo "== cargo test (unit, integration, examples, doc tests)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -37,7 +40,7 @@ fi
 cat "$loom_log" >>"$log"
 
 echo "== examples run"
-for example in workers producer_consumer start_signal phased_workers; do
+for example in workers bank producer_consumer start_signal phased_workers; do
     timeout 120 cargo run --quiet --example "$example" >/dev/null
 done
 
