@@ -78,16 +78,18 @@ pub enum ReleaseError {
     },
 }
 
+fn too_many(f: &mut fmt::Formatter<'_>, requested: usize, max: usize) -> fmt::Result {
+    write!(
+        f,
+        "requested {requested} permits, more than the maximum of {max}"
+    )
+}
+
 impl fmt::Display for AcquireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AcquireError::Closed => f.write_str("semaphore closed"),
-            AcquireError::TooManyPermits { requested, max } => {
-                write!(
-                    f,
-                    "requested {requested} permits, more than the maximum of {max}"
-                )
-            }
+            AcquireError::TooManyPermits { requested, max } => too_many(f, *requested, *max),
         }
     }
 }
@@ -97,12 +99,7 @@ impl fmt::Display for TryAcquireError {
         match self {
             TryAcquireError::Closed => f.write_str("semaphore closed"),
             TryAcquireError::NoPermits => f.write_str("no permits available"),
-            TryAcquireError::TooManyPermits { requested, max } => {
-                write!(
-                    f,
-                    "requested {requested} permits, more than the maximum of {max}"
-                )
-            }
+            TryAcquireError::TooManyPermits { requested, max } => too_many(f, *requested, *max),
         }
     }
 }
@@ -112,12 +109,7 @@ impl fmt::Display for AcquireTimeoutError {
         match self {
             AcquireTimeoutError::Closed => f.write_str("semaphore closed"),
             AcquireTimeoutError::Timeout => f.write_str("timed out waiting for permits"),
-            AcquireTimeoutError::TooManyPermits { requested, max } => {
-                write!(
-                    f,
-                    "requested {requested} permits, more than the maximum of {max}"
-                )
-            }
+            AcquireTimeoutError::TooManyPermits { requested, max } => too_many(f, *requested, *max),
         }
     }
 }

@@ -7,13 +7,14 @@
 mod common;
 
 use std::collections::HashSet;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{counting_waker, is_pending, poll_once, ready};
-use syncio::{Barrier, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
+use syncio::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrierError, ZeroPartiesError};
 
 #[test]
 fn futures_are_send_and_sync() {
@@ -223,121 +224,134 @@ fn a_waiter_dropped_after_release_has_passed() {
     assert!(is_pending(c.as_mut()), "the next cycle starts empty");
 }
 
-/// An action that blocks until the test lets it go, to hold the barrier in
-/// its draining phase.
-fn gated_barrier(parties: usize) -> (Arc<Barrier>, mpsc::Receiver<()>, mpsc::Sender<()>) {
-    let (entered_tx, entered_rx) = mpsc::channel();
-    let (go_tx, go_rx) = mpsc::channel::<()>();
-    let go_rx = Mutex::new(go_rx);
-    let entered_tx = Mutex::new(entered_tx);
-    let b = Barrier::with_action(parties, move || {
-        entered_tx.lock().unwrap().send(()).unwrap();
-        go_rx.lock().unwrap().recv().unwrap();
-    })
-    .unwrap();
-    (Arc::new(b), entered_rx, go_tx)
+type WaitResult = Result<BarrierWaitResult, BrokenBarrierError>;
+
+/// A barrier whose action blocks until the test lets it go, to hold the
+/// barrier in its draining phase.
+struct Gated {
+    b: Arc<Barrier>,
+    entered: mpsc::Receiver<()>,
+    go: mpsc::Sender<()>,
+}
+
+impl Gated {
+    fn new(parties: usize) -> Self {
+        let (entered_tx, entered) = mpsc::channel();
+        let (go, go_rx) = mpsc::channel::<()>();
+        let (entered_tx, go_rx) = (Mutex::new(entered_tx), Mutex::new(go_rx));
+        let b = Barrier::with_action(parties, move || {
+            entered_tx.lock().unwrap().send(()).unwrap();
+            go_rx.lock().unwrap().recv().unwrap();
+        })
+        .unwrap();
+        Gated {
+            b: Arc::new(b),
+            entered,
+            go,
+        }
+    }
+
+    /// A thread arrives and, if it completes the cycle, runs the action;
+    /// returns once that action is running.
+    fn leader_in_thread(&self) -> thread::JoinHandle<WaitResult> {
+        let b = self.b.clone();
+        let leader = thread::spawn(move || b.wait_blocking());
+        self.entered.recv().unwrap();
+        leader
+    }
+
+    /// A pending first waiter, and the thread that completed the 2-party
+    /// cycle and is now running the action (the barrier drains).
+    fn start_draining(&self) -> (Pin<Box<BarrierWait<'_>>>, thread::JoinHandle<WaitResult>) {
+        let mut first = Box::pin(self.b.wait());
+        assert!(is_pending(first.as_mut()));
+        (first, self.leader_in_thread())
+    }
+
+    fn let_action_finish(&self) {
+        self.go.send(()).unwrap();
+    }
 }
 
 #[test]
 fn callers_arriving_while_it_drains_wait_for_the_next_cycle() {
-    let (b, entered, go) = gated_barrier(2);
-    let mut first = Box::pin(b.wait());
-    assert!(is_pending(first.as_mut()));
-    let b2 = b.clone();
-    let leader = thread::spawn(move || b2.wait_blocking());
-    entered.recv().unwrap(); // the action is running: draining
-    assert_eq!(b.n_waiting(), 0);
-    let mut late = Box::pin(b.wait());
+    let g = Gated::new(2);
+    let (mut first, leader) = g.start_draining();
+    assert_eq!(g.b.n_waiting(), 0);
+    let mut late = Box::pin(g.b.wait());
     assert!(is_pending(late.as_mut()));
-    go.send(()).unwrap();
+    g.let_action_finish();
     assert!(leader.join().unwrap().unwrap().is_leader());
     assert_eq!(ready(first.as_mut()).unwrap().index(), 0);
     // The late caller was not released with the first cycle...
     assert!(is_pending(late.as_mut()));
-    assert_eq!(b.n_waiting(), 1);
+    assert_eq!(g.b.n_waiting(), 1);
     // ...it opens the next one.
-    let b3 = b.clone();
-    let leader = thread::spawn(move || b3.wait_blocking());
-    entered.recv().unwrap();
-    go.send(()).unwrap();
+    let leader = g.leader_in_thread();
+    g.let_action_finish();
     assert!(leader.join().unwrap().unwrap().is_leader());
     assert_eq!(ready(late.as_mut()).unwrap().index(), 0);
 }
 
-#[test]
-fn a_full_cycle_arriving_while_it_drains_is_released_by_its_own_last_arrival() {
-    let (b, entered, go) = gated_barrier(2);
-    let mut first = Box::pin(b.wait());
-    assert!(is_pending(first.as_mut()));
-    let b2 = b.clone();
-    let leader = thread::spawn(move || b2.wait_blocking());
-    entered.recv().unwrap();
-    // Two more callers arrive while the first cycle drains: a full cycle.
-    let mut x = Box::pin(b.wait());
-    let mut y = Box::pin(b.wait());
+/// Drains a first cycle while two more callers (a full cycle) arrive;
+/// returns them once the first cycle is released.
+fn full_cycle_arriving_while_draining(
+    g: &Gated,
+) -> (Pin<Box<BarrierWait<'_>>>, Pin<Box<BarrierWait<'_>>>) {
+    let (mut first, leader) = g.start_draining();
+    let mut x = Box::pin(g.b.wait());
+    let mut y = Box::pin(g.b.wait());
     assert!(is_pending(x.as_mut()));
     assert!(is_pending(y.as_mut()));
-    go.send(()).unwrap();
+    g.let_action_finish();
     leader.join().unwrap().unwrap();
     assert!(ready(first.as_mut()).is_ok());
+    (x, y)
+}
+
+#[test]
+fn a_full_cycle_arriving_while_it_drains_is_released_by_its_own_last_arrival() {
+    let g = Gated::new(2);
+    let (mut x, mut y) = full_cycle_arriving_while_draining(&g);
     // `y`, the second cycle's last arrival, runs its action and releases `x`.
-    let b4 = b.clone();
-    let release = thread::spawn(move || {
-        entered.recv().unwrap();
-        go.send(()).unwrap();
-        drop(b4);
+    thread::scope(|s| {
+        let runner = s.spawn(|| futures::executor::block_on(y.as_mut()));
+        g.entered.recv().unwrap();
+        g.let_action_finish();
+        let ry = runner.join().unwrap().unwrap();
+        assert_eq!((ry.index(), ry.is_leader()), (1, true));
     });
-    let ry = futures::executor::block_on(y.as_mut()).unwrap();
-    assert_eq!((ry.index(), ry.is_leader()), (1, true));
     assert_eq!(ready(x.as_mut()).unwrap().index(), 0);
-    release.join().unwrap();
 }
 
 #[test]
 fn a_chosen_leader_dropped_before_it_runs_passes_the_role_on() {
-    let (b, entered, go) = gated_barrier(2);
-    let mut first = Box::pin(b.wait());
-    assert!(is_pending(first.as_mut()));
-    let b2 = b.clone();
-    let leader = thread::spawn(move || b2.wait_blocking());
-    entered.recv().unwrap();
-    let mut x = Box::pin(b.wait());
-    let mut y = Box::pin(b.wait());
-    assert!(is_pending(x.as_mut()));
-    assert!(is_pending(y.as_mut()));
-    go.send(()).unwrap();
-    leader.join().unwrap().unwrap();
-    assert!(ready(first.as_mut()).is_ok());
+    let g = Gated::new(2);
+    let (mut x, y) = full_cycle_arriving_while_draining(&g);
     // `y` was chosen to release the second cycle; it is dropped instead.
     drop(y);
     assert_eq!(
-        b.n_waiting(),
+        g.b.n_waiting(),
         1,
         "`x` still waits, `y`'s arrival is taken back"
     );
     assert!(is_pending(x.as_mut()));
-    let b3 = b.clone();
-    let z = thread::spawn(move || b3.wait_blocking());
-    entered.recv().unwrap();
-    go.send(()).unwrap();
+    let z = g.leader_in_thread();
+    g.let_action_finish();
     assert!(z.join().unwrap().unwrap().is_leader());
     assert_eq!(ready(x.as_mut()).unwrap().index(), 0);
 }
 
 #[test]
 fn reset_while_the_action_runs_breaks_that_cycle() {
-    let (b, entered, go) = gated_barrier(2);
-    let mut first = Box::pin(b.wait());
-    assert!(is_pending(first.as_mut()));
-    let b2 = b.clone();
-    let leader = thread::spawn(move || b2.wait_blocking());
-    entered.recv().unwrap();
-    b.reset();
-    go.send(()).unwrap();
+    let g = Gated::new(2);
+    let (mut first, leader) = g.start_draining();
+    g.b.reset();
+    g.let_action_finish();
     assert_eq!(leader.join().unwrap(), Err(BrokenBarrierError));
     assert_eq!(ready(first.as_mut()), Err(BrokenBarrierError));
-    assert!(!b.is_broken());
-    assert_eq!(b.n_waiting(), 0);
+    assert!(!g.b.is_broken());
+    assert_eq!(g.b.n_waiting(), 0);
 }
 
 #[test]
