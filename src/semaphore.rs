@@ -655,9 +655,10 @@ impl Semaphore {
 
     /// Returns permits taken from this semaphore (a dropped permit, or a
     /// cancelled waiter's grant).
+    #[inline]
     pub(crate) fn give_back(&self, n: usize) {
         if let Err(e) = self.add_permits(n) {
-            panic!("syncio: cannot return permits to the semaphore: {e}");
+            give_back_failed(e);
         }
     }
 
@@ -725,7 +726,9 @@ impl Semaphore {
             .store(avail << SHIFT | (s & CLOSED) | waiting, Release);
     }
 
-    /// The poll logic behind every acquire, async or blocking.
+    /// The poll logic behind every acquire, async or blocking (the first
+    /// poll's fast path is inlined in [`Acquire::poll`]).
+    #[inline(never)]
     fn poll_acquire(
         &self,
         node: Pin<&Waiter>,
@@ -920,6 +923,12 @@ impl Semaphore {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn give_back_failed(e: ReleaseError) -> ! {
+    panic!("syncio: cannot return permits to the semaphore: {e}");
+}
+
 /// `s` with `n` more permits, or the overflow error.
 #[inline]
 fn checked_add_permits(s: usize, n: usize) -> Result<usize, ReleaseError> {
@@ -995,9 +1004,15 @@ pin_project! {
     }
 
     impl PinnedDrop for Acquire<'_> {
+        #[inline]
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            this.sem.cancel_acquire(this.node.into_ref(), *this.permits);
+            let node = this.node.into_ref();
+            // The common case, a completed or never-queued acquire, needs no
+            // cancellation and no call.
+            if node.state() != WaitState::Idle {
+                this.sem.cancel_acquire(node, *this.permits);
+            }
         }
     }
 }
@@ -1005,11 +1020,19 @@ pin_project! {
 impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         assert!(!*this.done, "`Acquire` polled after completion");
         let sem: &'a Semaphore = this.sem;
-        let result = std::task::ready!(sem.poll_acquire(this.node.into_ref(), *this.permits, cx));
+        let node = this.node.into_ref();
+        let n = *this.permits;
+        // Fast path, inlined: first poll, permits free, nobody queued.
+        if node.state() == WaitState::Idle && n <= sem.max_request() && sem.try_take(n).is_ok() {
+            *this.done = true;
+            return Poll::Ready(Ok(SemaphorePermit { sem, permits: n }));
+        }
+        let result = std::task::ready!(sem.poll_acquire(node, n, cx));
         *this.done = true;
         Poll::Ready(result.map(|()| SemaphorePermit {
             sem,
@@ -1112,6 +1135,7 @@ impl Drop for SemaphorePermit<'_> {
     ///
     /// Only if raw [`Semaphore::release`] calls pushed the count so close to
     /// [`MAX_PERMITS`] that these permits no longer fit.
+    #[inline]
     fn drop(&mut self) {
         self.sem.give_back(self.permits);
     }

@@ -135,14 +135,21 @@ impl Waiter {
 }
 
 impl Drop for Waiter {
+    #[inline]
     fn drop(&mut self) {
         if self.state.load(Acquire) & QUEUED_BIT != 0 {
-            // A primitive forgot to unlink its node. Freeing it would leave a
-            // dangling pointer in the queue; stop instead.
-            eprintln!("syncio: a waiter was dropped while still queued (internal bug); aborting");
-            std::process::abort();
+            dropped_while_queued();
         }
     }
+}
+
+/// A primitive forgot to unlink its node. Freeing it would leave a dangling
+/// pointer in the queue; stop instead.
+#[cold]
+#[inline(never)]
+fn dropped_while_queued() -> ! {
+    eprintln!("syncio: a waiter was dropped while still queued (internal bug); aborting");
+    std::process::abort();
 }
 
 impl std::fmt::Debug for Waiter {
@@ -465,25 +472,64 @@ impl Drop for WakeList {
     }
 }
 
-/// Wakes a thread blocked in [`block_on`].
-struct ThreadWaker(Thread);
+/// Wakes a thread blocked in [`block_on`]: raises its flag (which a spinning
+/// thread sees without sleeping) and unparks it (cheap if it is not parked).
+struct ThreadWaker {
+    thread: Thread,
+    woken: std::sync::atomic::AtomicBool,
+}
 
 impl Wake for ThreadWaker {
     fn wake(self: Arc<Self>) {
-        self.0.unpark();
+        self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
+        self.woken.store(true, Release);
+        self.thread.unpark();
     }
+}
+
+fn thread_waker() -> (Arc<ThreadWaker>, Waker) {
+    let inner = Arc::new(ThreadWaker {
+        thread: sync::current(),
+        woken: std::sync::atomic::AtomicBool::new(false),
+    });
+    (inner.clone(), Waker::from(inner))
 }
 
 #[cfg(not(syncio_loom))]
 thread_local! {
-    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(sync::current())));
+    static THREAD_WAKER: (Arc<ThreadWaker>, Waker) = thread_waker();
 }
 #[cfg(syncio_loom)]
 loom::thread_local! {
-    static THREAD_WAKER: Waker = Waker::from(Arc::new(ThreadWaker(sync::current())));
+    static THREAD_WAKER: (Arc<ThreadWaker>, Waker) = thread_waker();
+}
+
+/// Spins briefly waiting for a wake-up before the caller parks: a hand-off
+/// that comes within a few microseconds then costs no sleep and no wake-up
+/// system call. Returns `true` if woken.
+#[cfg(not(syncio_loom))]
+fn spin_for_wake(flag: &std::sync::atomic::AtomicBool) -> bool {
+    for round in 0..10u32 {
+        if flag.load(Acquire) {
+            return true;
+        }
+        if round < 6 {
+            for _ in 0..(1u32 << round) {
+                std::hint::spin_loop();
+            }
+        } else {
+            std::thread::yield_now();
+        }
+    }
+    flag.load(Acquire)
+}
+
+/// Under loom, spinning only multiplies the interleavings to explore.
+#[cfg(syncio_loom)]
+fn spin_for_wake(_: &std::sync::atomic::AtomicBool) -> bool {
+    false
 }
 
 /// Drives `fut` to completion on the current thread, parking between polls.
@@ -508,12 +554,16 @@ pub(crate) fn block_on_until<F: std::future::Future>(
     mut deadline: Option<Instant>,
     leave: impl FnOnce(Pin<&mut F>) -> bool,
 ) -> Option<F::Output> {
-    let waker = THREAD_WAKER.with(Waker::clone);
+    let (flag, waker) = THREAD_WAKER.with(|(flag, waker)| (flag.clone(), waker.clone()));
     let mut cx = Context::from_waker(&waker);
     let mut leave = Some(leave);
     loop {
+        flag.woken.store(false, Relaxed);
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
+        }
+        if spin_for_wake(&flag.woken) {
+            continue;
         }
         match deadline {
             None => sync::park(),
