@@ -76,6 +76,31 @@ impl BlockingSem for syncio::Semaphore {
     }
 }
 
+/// syncio with the opt-in `Fairness::BARGING` policy.
+struct BargingSem(syncio::Semaphore);
+
+impl Sem for BargingSem {
+    type Permit<'a> = syncio::SemaphorePermit<'a>;
+    fn new(permits: usize) -> Self {
+        BargingSem(syncio::Semaphore::with_fairness(
+            permits,
+            syncio::Fairness::BARGING,
+        ))
+    }
+    async fn acquire(&self) -> Self::Permit<'_> {
+        self.0.acquire().await.expect("never closed")
+    }
+    fn try_acquire(&self) -> Option<Self::Permit<'_>> {
+        self.0.try_acquire().ok()
+    }
+}
+
+impl BlockingSem for BargingSem {
+    fn acquire_blocking(&self) -> Self::Permit<'_> {
+        self.0.acquire_blocking().expect("never closed")
+    }
+}
+
 impl Sem for tokio::sync::Semaphore {
     type Permit<'a> = tokio::sync::SemaphorePermit<'a>;
     fn new(permits: usize) -> Self {
@@ -191,6 +216,35 @@ impl AsyncMutex for syncio::Mutex<u64> {
     }
     async fn lock(&self) -> Self::Guard<'_> {
         syncio::Mutex::lock(self).await
+    }
+}
+
+/// syncio's mutex with the opt-in `Fairness::BARGING` policy.
+struct BargingMutex(syncio::Mutex<u64>);
+
+impl AsyncMutex for BargingMutex {
+    type Guard<'a> = syncio::MutexGuard<'a, u64>;
+    fn new(value: u64) -> Self {
+        BargingMutex(syncio::Mutex::with_fairness(
+            value,
+            syncio::Fairness::BARGING,
+        ))
+    }
+    async fn lock(&self) -> Self::Guard<'_> {
+        self.0.lock().await
+    }
+}
+
+impl BlockingMutex for BargingMutex {
+    type Guard<'a> = syncio::MutexGuard<'a, u64>;
+    fn new(value: u64) -> Self {
+        BargingMutex(syncio::Mutex::with_fairness(
+            value,
+            syncio::Fairness::BARGING,
+        ))
+    }
+    fn lock(&self) -> Self::Guard<'_> {
+        self.0.lock_blocking()
     }
 }
 
@@ -585,6 +639,7 @@ fn group_3(c: &mut Criterion) {
     ] {
         let mut g = workload_group(c, name, ops);
         sem_contended_bench::<syncio::Semaphore>(&mut g, "syncio", &rt);
+        sem_contended_bench::<BargingSem>(&mut g, "syncio_barging", &rt);
         sem_contended_bench::<tokio::sync::Semaphore>(&mut g, "tokio", &rt);
         sem_contended_bench::<async_lock::Semaphore>(&mut g, "async_lock", &rt);
         sem_contended_bench::<FiSem>(&mut g, "futures_intrusive", &rt);
@@ -630,6 +685,7 @@ fn group_4(c: &mut Criterion) {
     let ops = (W4_TASKS * W4_ROUNDS) as u64;
     let mut g = workload_group(c, "4_mutex_8_tasks_2_workers", ops);
     mutex_tasks_bench::<syncio::Mutex<u64>>(&mut g, "syncio", &rt);
+    mutex_tasks_bench::<BargingMutex>(&mut g, "syncio_barging", &rt);
     mutex_tasks_bench::<tokio::sync::Mutex<u64>>(&mut g, "tokio", &rt);
     mutex_tasks_bench::<async_lock::Mutex<u64>>(&mut g, "async_lock", &rt);
     mutex_tasks_bench::<FiMutex<true>>(&mut g, "futures_intrusive_fair", &rt);
@@ -695,6 +751,7 @@ fn group_5(c: &mut Criterion) {
         // need more than the default 3 s.
         g.measurement_time(Duration::from_secs(if threads == 8 { 9 } else { 5 }));
         mutex_threads_bench::<syncio::Mutex<u64>>(&mut g, "syncio", threads, handoff);
+        mutex_threads_bench::<BargingMutex>(&mut g, "syncio_barging", threads, W5_ROUNDS);
         mutex_threads_bench::<std::sync::Mutex<u64>>(&mut g, "std", threads, W5_ROUNDS);
         mutex_threads_bench::<parking_lot::Mutex<u64>>(&mut g, "parking_lot", threads, W5_ROUNDS);
         mutex_threads_bench::<tokio::sync::Mutex<u64>>(&mut g, "tokio", threads, handoff);
@@ -878,6 +935,7 @@ fn group_8(c: &mut Criterion) {
     let ops = ((W8_THREADS + W8_TASKS) * W8_ROUNDS) as u64;
     let mut g = workload_group(c, "8_mixed_2_threads_4_tasks", ops);
     mixed_bench::<syncio::Semaphore>(&mut g, "syncio", &rt);
+    mixed_bench::<BargingSem>(&mut g, "syncio_barging", &rt);
     // tokio: the threads run `futures::executor::block_on(sem.acquire())`.
     mixed_bench::<tokio::sync::Semaphore>(&mut g, "tokio", &rt);
     // async-lock: the threads use its own `acquire_blocking`.

@@ -24,11 +24,15 @@ MARKDOWN = os.path.join(ROOT, "BENCHMARKS.md")
 SVG = os.path.join(ROOT, "benches", "report.svg")
 
 SUBJECT = "syncio"
+# syncio with `Fairness::BARGING` (opt-in), where the workload has a lock or
+# semaphore; like SUBJECT, never counted as a peer.
+BARGING = "syncio_barging"
 FLOOR = "floor_atomic"
 
 # Display order of contenders inside a workload.
 ORDER = [
     "syncio",
+    "syncio_barging",
     "tokio",
     "async_lock",
     "futures_intrusive",
@@ -148,7 +152,7 @@ def analyse(results):
     table = []
     for group in sorted(results):
         rows = results[group]
-        peers = {n: r for n, r in rows.items() if n not in (SUBJECT, FLOOR)}
+        peers = {n: r for n, r in rows.items() if n not in (SUBJECT, BARGING, FLOOR)}
         if not peers:
             continue
         best_peer = min(peers, key=lambda n: peers[n]["op_ns"])
@@ -219,7 +223,7 @@ def revision():
 # SVG chart
 # ---------------------------------------------------------------------------
 
-COLORS = {SUBJECT: "#d9480f", FLOOR: "#adb5bd"}
+COLORS = {SUBJECT: "#d9480f", BARGING: "#f59f00", FLOOR: "#adb5bd"}
 PEER_COLOR = "#4c6ef5"
 
 
@@ -357,17 +361,19 @@ def markdown(table, cores, cpu, rustc, rev):
         "",
         "## Summary",
         "",
-        "| workload | syncio / op | best peer | best peer / op | syncio ÷ best peer |",
-        "| --- | ---: | --- | ---: | ---: |",
+        "| workload | syncio / op | best peer | best peer / op | syncio ÷ best peer "
+        "| syncio_barging ÷ best peer |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
     ]
     for g in table:
         rows = {r["name"]: r for r in g["rows"]}
         if SUBJECT not in rows:
             continue
         s, b = rows[SUBJECT], rows[g["best_peer"]]
+        barging = fmt_ratio(rows[BARGING]["vs_peer"]) if BARGING in rows else "—"
         lines.append(
             f"| {g['group']} | {fmt_time(s['op_ns'])} | {g['best_peer']} | "
-            f"{fmt_time(b['op_ns'])} | {fmt_ratio(s['vs_peer'])} |"
+            f"{fmt_time(b['op_ns'])} | {fmt_ratio(s['vs_peer'])} | {barging} |"
         )
     lines += ["", "## Results by workload", ""]
     for g in table:
@@ -387,7 +393,7 @@ def markdown(table, cores, cpu, rustc, rev):
             sep += " ---: |"
         lines += [head, sep]
         for r in g["rows"]:
-            name = f"**{r['name']}**" if r["name"] == SUBJECT else r["name"]
+            name = f"**{r['name']}**" if r["name"] in (SUBJECT, BARGING) else r["name"]
             if r["name"] == g["best_peer"]:
                 name += " (best peer)"
             line = (

@@ -7,6 +7,7 @@ mod barrier;
 mod condition;
 mod error;
 mod event;
+mod fairness;
 mod lock;
 mod mutex;
 // The one module allowed `unsafe`; it says so itself.
@@ -20,6 +21,7 @@ pub use error::{
     TryAcquireError, ZeroPartiesError,
 };
 pub use event::{Event, EventWait};
+pub use fairness::Fairness;
 pub use lock::{Lock, LockAcquire, LockGuard};
 pub use mutex::{Mutex, MutexGuard, MutexLock, OwnedMutexGuard};
 pub use semaphore::{

@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::error::NotLockedError;
+use crate::fairness::Fairness;
 use crate::mutex::{Mutex, MutexGuard, MutexLock};
 
 /// A lock without data, usable from tasks and threads at once: Python's
@@ -90,6 +91,23 @@ impl Lock {
         pub const fn new() -> Self {
             Lock {
                 inner: Mutex::new(()),
+            }
+        }
+    }
+
+    crate::raw::sync::const_fn! {
+        /// Creates an unlocked lock with the given [`Fairness`] policy.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let lock = syncio::Lock::with_fairness(syncio::Fairness::BARGING);
+        /// assert!(lock.try_acquire().is_some());
+        /// ```
+        #[must_use]
+        pub const fn with_fairness(fairness: Fairness) -> Self {
+            Lock {
+                inner: Mutex::with_fairness((), fairness),
             }
         }
     }

@@ -65,6 +65,7 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
+use crate::fairness::Fairness;
 use crate::raw::sync::AtomicUsize;
 use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
 
@@ -110,6 +111,12 @@ const CLOSED_CODE: usize = 1;
 /// is queued, so [`try_acquire`](Self::try_acquire) fails in that case even if
 /// permits are free.
 ///
+/// Strict FIFO costs a wake-up per hand-off under contention. Where
+/// throughput matters more than order, [`with_fairness`](Self::with_fairness)
+/// with [`Fairness::BARGING`] lets a running caller take free permits ahead
+/// of a woken waiter, while no waiter is passed over for longer than a
+/// starvation bound (as parking_lot's and async-lock's locks).
+///
 /// # Cancel safety
 ///
 /// Dropping an [`Acquire`] future, or a blocking wait timing out, gives up
@@ -133,10 +140,20 @@ pub struct Semaphore {
     state: AtomicUsize,
     /// Initial value of a bounded semaphore, or `UNBOUNDED`.
     bound: usize,
+    /// `Some(starvation bound)` under [`Fairness::Barging`].
+    barging: Option<Duration>,
     /// Bounded only: permits acquired and then forgotten, which a raw
     /// `release` may give back.
     forgotten: AtomicUsize,
-    queue: WaitQueue<()>,
+    queue: WaitQueue<QueueData>,
+}
+
+/// Lock-protected data of the queue.
+#[derive(Debug)]
+struct QueueData {
+    /// Barging only: since when the current oldest waiter has been first in
+    /// line (the clock of the starvation bound).
+    front_since: Option<Instant>,
 }
 
 impl Semaphore {
@@ -157,20 +174,45 @@ impl Semaphore {
         /// ```
         #[must_use]
         pub const fn new(permits: usize) -> Self {
-            Self::with_bound(permits, UNBOUNDED)
+            Self::build(permits, UNBOUNDED, Fairness::Fifo)
+        }
+    }
+
+    crate::raw::sync::const_fn! {
+        /// Creates a semaphore holding `permits` permits with the given
+        /// [`Fairness`] policy. Usable in a `static`.
+        ///
+        /// Under [`Fairness::Barging`], [`try_acquire`](Self::try_acquire) and
+        /// new acquires take free permits even while others wait, and
+        /// [`locked`](Self::locked) is `true` only while no permit is free.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`MAX_PERMITS`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncio::{Fairness, Semaphore};
+        /// let sem = Semaphore::with_fairness(4, Fairness::BARGING);
+        /// assert_eq!(sem.available_permits(), 4);
+        /// ```
+        #[must_use]
+        pub const fn with_fairness(permits: usize, fairness: Fairness) -> Self {
+            Self::build(permits, UNBOUNDED, fairness)
         }
     }
 
     crate::raw::sync::const_fn! {
         /// A semaphore that never holds more than `permits` (a
         /// [`BoundedSemaphore`]'s core; also the lock of `Lock` and `Mutex`).
-        pub(crate) const fn new_bounded(permits: usize) -> Self {
-            Self::with_bound(permits, permits)
+        pub(crate) const fn new_bounded(permits: usize, fairness: Fairness) -> Self {
+            Self::build(permits, permits, fairness)
         }
     }
 
     crate::raw::sync::const_fn! {
-        const fn with_bound(permits: usize, bound: usize) -> Self {
+        const fn build(permits: usize, bound: usize, fairness: Fairness) -> Self {
             assert!(
                 permits <= MAX_PERMITS,
                 "a semaphore cannot hold more than MAX_PERMITS permits"
@@ -178,9 +220,22 @@ impl Semaphore {
             Semaphore {
                 state: AtomicUsize::new(permits << SHIFT),
                 bound,
+                barging: match fairness {
+                    Fairness::Fifo => None,
+                    Fairness::Barging { starvation_bound } => Some(starvation_bound),
+                },
                 forgotten: AtomicUsize::new(0),
-                queue: WaitQueue::new(()),
+                queue: WaitQueue::new(QueueData { front_since: None }),
             }
+        }
+    }
+
+    /// The fairness policy this semaphore was created with.
+    #[must_use]
+    pub fn fairness(&self) -> Fairness {
+        match self.barging {
+            None => Fairness::Fifo,
+            Some(starvation_bound) => Fairness::Barging { starvation_bound },
         }
     }
 
@@ -240,7 +295,7 @@ impl Semaphore {
     #[must_use]
     pub fn locked(&self) -> bool {
         let s = self.state.load(Ordering::Acquire);
-        s >> SHIFT == 0 || s & WAITERS != 0
+        s >> SHIFT == 0 || (s & WAITERS != 0 && self.barging.is_none())
     }
 
     /// Returns `true` once [`close`](Self::close) has been called.
@@ -284,7 +339,8 @@ impl Semaphore {
             if n == 0 {
                 return Ok(());
             }
-            if s & WAITERS != 0 || s >> SHIFT < n {
+            // FIFO: nobody overtakes a queued waiter. Barging: anyone may.
+            if (s & WAITERS != 0 && self.barging.is_none()) || s >> SHIFT < n {
                 return Err(TryAcquireError::NoPermits);
             }
             match self
@@ -606,6 +662,12 @@ impl Semaphore {
             }
             Err(TryAcquireError::NoPermits) => {}
         }
+        // Spin briefly before queueing: permits freed within a few
+        // microseconds are taken without a sleep. FIFO still holds: without
+        // barging, `try_acquire` never succeeds while anyone is queued.
+        if let Some(permit) = waiters::spin_until(|| self.try_acquire_many(n).ok()) {
+            return Ok(permit);
+        }
         let leave = |fut: Pin<&mut Acquire<'_>>| {
             let this = fut.project();
             this.sem.leave_queue(this.node.into_ref())
@@ -681,6 +743,9 @@ impl Semaphore {
 
     #[cold]
     fn add_permits_slow(&self, n: usize) -> Result<(), ReleaseError> {
+        if self.barging.is_some() {
+            return self.add_permits_barging(n);
+        }
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
         let mut s = self.state.load(Ordering::Acquire);
@@ -708,7 +773,8 @@ impl Semaphore {
     /// Under the queue lock, with WAITERS set: adds `extra` permits, grants
     /// the oldest waiters whose requests are covered, and stores the new
     /// count (clearing WAITERS if the queue emptied).
-    fn hand_out(&self, q: &mut QueueGuard<'_, ()>, extra: usize, wakes: &mut WakeList) {
+    fn hand_out(&self, q: &mut QueueGuard<'_, QueueData>, extra: usize, wakes: &mut WakeList) {
+        debug_assert!(self.barging.is_none());
         let s = self.state.load(Ordering::Acquire);
         debug_assert!(s & WAITERS != 0);
         let mut avail = (s >> SHIFT) + extra;
@@ -726,6 +792,132 @@ impl Semaphore {
             .store(avail << SHIFT | (s & CLOSED) | waiting, Release);
     }
 
+    /// Barging release with waiters queued: the permits go back into the
+    /// count at once (any running caller may take them), then the oldest
+    /// waiter is woken to compete, or served directly if it is starving.
+    fn add_permits_barging(&self, n: usize) -> Result<(), ReleaseError> {
+        let mut s = self.state.load(Relaxed);
+        loop {
+            let new = checked_add_permits(s, n)?;
+            match self.state.compare_exchange_weak(s, new, Release, Relaxed) {
+                Ok(_) => break,
+                Err(actual) => s = actual,
+            }
+        }
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        self.settle_barging(&mut q, &mut wakes);
+        drop(q);
+        wakes.wake_all();
+        Ok(())
+    }
+
+    /// Barging, under the queue lock: if the free permits cover the oldest
+    /// waiter's request, wake it (it stays first in line and takes them when
+    /// it runs, unless someone running takes them first), or, once it has
+    /// been first in line longer than the starvation bound, take the permits
+    /// for it and hand them over directly.
+    fn settle_barging(&self, q: &mut QueueGuard<'_, QueueData>, wakes: &mut WakeList) {
+        let bound = self.barging.expect("barging semaphore");
+        while let Some(need) = q.front_need() {
+            let starving = q.front_since.is_some_and(|t| t.elapsed() >= bound);
+            if !starving {
+                if self.state.load(Ordering::Acquire) >> SHIFT >= need {
+                    q.wake_front(wakes);
+                }
+                return;
+            }
+            if !self.take_ignoring_queue(need) {
+                return;
+            }
+            q.notify_front(GRANTED, wakes);
+            self.front_changed(q);
+        }
+    }
+
+    /// Takes `n` permits whatever the queue holds (barging, or a hand-off
+    /// taken under the lock). `false` if fewer are free.
+    fn take_ignoring_queue(&self, n: usize) -> bool {
+        let mut s = self.state.load(Relaxed);
+        while s >> SHIFT >= n {
+            match self
+                .state
+                .compare_exchange_weak(s, s - (n << SHIFT), Ordering::Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => s = actual,
+            }
+        }
+        false
+    }
+
+    /// Barging, under the queue lock, after the oldest waiter left or was
+    /// served: restart the starvation clock for the new one, or clear
+    /// WAITERS if nobody is left.
+    fn front_changed(&self, q: &mut QueueGuard<'_, QueueData>) {
+        if q.is_empty() {
+            q.front_since = None;
+            self.state.fetch_and(!WAITERS, Release);
+        } else {
+            q.front_since = Some(Instant::now());
+        }
+    }
+
+    /// Barging: a queued waiter runs again (woken, or polled for any other
+    /// reason). It takes the permits if they are free, whoever is ahead of
+    /// it, and leaves the queue; otherwise it waits on.
+    fn poll_queued_barging(
+        &self,
+        node: Pin<&Waiter>,
+        n: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), AcquireError>> {
+        loop {
+            if self.try_take(n).is_ok() {
+                let mut wakes = WakeList::new();
+                let mut q = self.queue.lock();
+                let was_front = q.is_front(node);
+                if q.remove(node) {
+                    self.after_leave_barging(&mut q, was_front, &mut wakes);
+                    return Poll::Ready(Ok(()));
+                }
+                drop(q);
+                // Served by a hand-off (or closed) meanwhile: it holds the
+                // permits we just took as well, so give those back.
+                if node.take_notification() == Some(GRANTED) {
+                    self.give_back(n);
+                }
+                return Poll::Ready(Ok(()));
+            }
+            let mut q = self.queue.lock();
+            if !q.register_waker(node, cx.waker()) {
+                drop(q);
+                return Poll::Ready(Self::finish(node));
+            }
+            // A release that came after our attempt may have found no waker
+            // to take (an earlier wake-up had it): look again before sleeping.
+            let s = self.state.load(Ordering::Acquire);
+            if s & CLOSED != 0 || s >> SHIFT < n {
+                return Poll::Pending;
+            }
+        }
+    }
+
+    /// Barging, under the queue lock, after `node` left the queue.
+    fn after_leave_barging(
+        &self,
+        q: &mut QueueGuard<'_, QueueData>,
+        was_front: bool,
+        wakes: &mut WakeList,
+    ) {
+        if was_front || q.is_empty() {
+            self.front_changed(q);
+        }
+        // A wake-up meant for the leaver, or permits it did not need, may
+        // serve the next waiter.
+        self.settle_barging(q, wakes);
+    }
+
     /// The poll logic behind every acquire, async or blocking (the first
     /// poll's fast path is inlined in [`Acquire::poll`]).
     #[inline(never)]
@@ -737,6 +929,9 @@ impl Semaphore {
     ) -> Poll<Result<(), AcquireError>> {
         match node.state() {
             WaitState::Idle => {}
+            WaitState::Queued if self.barging.is_some() => {
+                return self.poll_queued_barging(node, n, cx);
+            }
             WaitState::Queued => {
                 let mut q = self.queue.lock();
                 if q.register_waker(node, cx.waker()) {
@@ -759,11 +954,11 @@ impl Semaphore {
             if s & CLOSED != 0 {
                 return Poll::Ready(Err(AcquireError::Closed));
             }
-            if s & WAITERS != 0 {
-                break;
-            }
-            let (new, took) = if s >> SHIFT >= n {
+            let may_take = s & WAITERS == 0 || self.barging.is_some();
+            let (new, took) = if may_take && s >> SHIFT >= n {
                 (s - (n << SHIFT), true)
+            } else if s & WAITERS != 0 {
+                break;
             } else {
                 (s | WAITERS, false)
             };
@@ -775,6 +970,9 @@ impl Semaphore {
                 Ok(_) => break,
                 Err(actual) => s = actual,
             }
+        }
+        if q.is_empty() && self.barging.is_some() {
+            q.front_since = Some(Instant::now());
         }
         q.push_back(node, n, cx.waker());
         Poll::Pending
@@ -811,12 +1009,17 @@ impl Semaphore {
     fn leave_queue(&self, node: Pin<&Waiter>) -> bool {
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
+        let was_front = q.is_front(node);
         if !q.remove(node) {
             return false;
         }
-        // The queue was non-empty, so WAITERS is set. The waiter behind us
-        // may now be coverable by the free permits.
-        self.hand_out(&mut q, 0, &mut wakes);
+        if self.barging.is_some() {
+            self.after_leave_barging(&mut q, was_front, &mut wakes);
+        } else {
+            // The queue was non-empty, so WAITERS is set. The waiter behind
+            // us may now be coverable by the free permits.
+            self.hand_out(&mut q, 0, &mut wakes);
+        }
         true
     }
 
@@ -1262,7 +1465,7 @@ impl BoundedSemaphore {
         #[must_use]
         pub const fn new(permits: usize) -> Self {
             BoundedSemaphore {
-                sem: Semaphore::new_bounded(permits),
+                sem: Semaphore::new_bounded(permits, Fairness::Fifo),
             }
         }
     }

@@ -244,3 +244,29 @@ fn cancelled_lock_futures_leave_it_usable() {
     assert!(!lock.locked());
     assert!(lock.try_acquire().is_some());
 }
+
+#[test]
+fn barging_mutex_and_lock_exclude_and_hand_over() {
+    let m = Arc::new(Mutex::with_fairness(0usize, syncio::Fairness::BARGING));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..2000 {
+                    let mut g = m.lock_blocking();
+                    let v = *g;
+                    *g = v + 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(*m.try_lock().unwrap(), 8000);
+    let lock = Lock::with_fairness(syncio::Fairness::BARGING);
+    lock.acquire_blocking().forget();
+    assert!(lock.locked());
+    lock.release().unwrap();
+    assert_eq!(lock.release(), Err(NotLockedError));
+}

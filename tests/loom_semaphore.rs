@@ -150,3 +150,67 @@ fn newcomer_racing_a_grant_never_barges() {
         );
     });
 }
+
+/// Barging with a starvation bound that is never reached (no clock under
+/// loom): only the wake-and-retry path runs.
+fn barging(permits: usize) -> Semaphore {
+    Semaphore::with_fairness(
+        permits,
+        syncio::Fairness::Barging {
+            starvation_bound: Duration::MAX,
+        },
+    )
+}
+
+#[test]
+fn barging_release_racing_a_waiter_registering() {
+    // The waiter fails to take, then registers its waker; the release adds
+    // the permit in between and must still wake it.
+    loom::model(|| {
+        let sem = Arc::new(barging(0));
+        let s = sem.clone();
+        let t = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
+        sem.release(1).unwrap();
+        t.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn barging_newcomer_racing_a_woken_waiter() {
+    loom::model(|| {
+        let sem = Arc::new(barging(0));
+        let s = sem.clone();
+        let waiter = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
+        let s = sem.clone();
+        let newcomer = thread::spawn(move || {
+            if let Ok(p) = s.try_acquire() {
+                drop(p); // gives it back: the waiter must still get it
+            }
+        });
+        sem.release(1).unwrap();
+        newcomer.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn barging_woken_waiter_dropped_passes_the_wake_up_on() {
+    loom::model(|| {
+        let sem = Arc::new(barging(0));
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll_noop(first.as_mut()).is_pending());
+        let s = sem.clone();
+        let second = thread::spawn(move || block_on(s.acquire()).unwrap().forget());
+        let s = sem.clone();
+        let releaser = thread::spawn(move || s.release(1).unwrap());
+        drop(first);
+        releaser.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(sem.available_permits(), 0);
+        assert!(no_waiters(&sem));
+    });
+}

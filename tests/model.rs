@@ -21,7 +21,8 @@ use proptest::prelude::*;
 use std::task::Waker;
 use syncio::{
     AcquireError, Barrier, BarrierWait, BrokenBarrierError, Condition, ConditionWait, Event,
-    EventWait, Mutex, MutexGuard, ReleaseError, Semaphore, SemaphorePermit, TryAcquireError,
+    EventWait, Fairness, Mutex, MutexGuard, ReleaseError, Semaphore, SemaphorePermit,
+    TryAcquireError,
 };
 
 fn poll<F: std::future::Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
@@ -73,6 +74,9 @@ enum WaiterModel {
 
 #[derive(Debug)]
 struct SemModel {
+    /// Barging (with no starvation bound reached): nobody is handed permits;
+    /// whoever runs while enough are free takes them.
+    barging: bool,
     avail: usize,
     bound: Option<usize>,
     forgotten: usize,
@@ -87,6 +91,9 @@ impl SemModel {
     }
 
     fn hand_out(&mut self) {
+        if self.barging {
+            return;
+        }
         while let Some(&id) = self.queue.front() {
             let WaiterModel::Queued(n) = self.waiters[&id] else {
                 unreachable!()
@@ -101,21 +108,36 @@ impl SemModel {
     }
 
     fn locked(&self) -> bool {
-        self.avail == 0 || !self.queue.is_empty()
+        self.avail == 0 || (!self.queue.is_empty() && !self.barging)
+    }
+
+    /// Whether a caller not yet queued may take `n` permits now.
+    fn may_take(&self, n: usize) -> bool {
+        self.avail >= n && (self.queue.is_empty() || self.barging)
     }
 }
 
-fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
+fn run_semaphore(initial: usize, bounded: bool, barging: bool, ops: Vec<SemOp>) {
     let bsem;
     let usem;
     let sem: &Semaphore = if bounded {
         bsem = syncio::BoundedSemaphore::new(initial);
         &bsem
+    } else if barging {
+        // A bound nobody reaches keeps the model free of timing.
+        usem = Semaphore::with_fairness(
+            initial,
+            Fairness::Barging {
+                starvation_bound: std::time::Duration::MAX,
+            },
+        );
+        &usem
     } else {
         usem = Semaphore::new(initial);
         &usem
     };
     let mut m = SemModel {
+        barging,
         avail: initial,
         bound: bounded.then_some(initial),
         forgotten: 0,
@@ -140,7 +162,7 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
                     }))
                 } else if m.closed {
                     Some(Err(AcquireError::Closed))
-                } else if n == 0 || (m.queue.is_empty() && m.avail >= n) {
+                } else if n == 0 || m.may_take(n) {
                     m.avail -= n;
                     Some(Ok(n))
                 } else {
@@ -170,7 +192,7 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
                     })
                 } else if m.closed {
                     Err(TryAcquireError::Closed)
-                } else if n == 0 || (m.queue.is_empty() && m.avail >= n) {
+                } else if n == 0 || m.may_take(n) {
                     m.avail -= n;
                     Ok(n)
                 } else {
@@ -189,6 +211,15 @@ fn run_semaphore(initial: usize, bounded: bool, ops: Vec<SemOp>) {
                     continue;
                 };
                 let got = poll(pending.get_mut(&id).unwrap().as_mut());
+                // Barging: a queued waiter that runs while enough permits are
+                // free takes them, whoever is ahead of it.
+                if let WaiterModel::Queued(n) = m.waiters[&id] {
+                    if m.barging && m.avail >= n {
+                        m.avail -= n;
+                        m.queue.retain(|&q| q != id);
+                        m.waiters.insert(id, WaiterModel::Granted(n));
+                    }
+                }
                 match (got, m.waiters[&id]) {
                     (Poll::Pending, WaiterModel::Queued(_)) => continue,
                     (Poll::Ready(Ok(p)), WaiterModel::Granted(n)) => {
@@ -289,12 +320,17 @@ proptest! {
 
     #[test]
     fn semaphore_matches_model(initial in 0..4usize, ops in prop::collection::vec(sem_op(), 1..60)) {
-        run_semaphore(initial, false, ops);
+        run_semaphore(initial, false, false, ops);
     }
 
     #[test]
     fn bounded_semaphore_matches_model(initial in 0..4usize, ops in prop::collection::vec(sem_op(), 1..60)) {
-        run_semaphore(initial, true, ops);
+        run_semaphore(initial, true, false, ops);
+    }
+
+    #[test]
+    fn barging_semaphore_matches_model(initial in 0..4usize, ops in prop::collection::vec(sem_op(), 1..60)) {
+        run_semaphore(initial, false, true, ops);
     }
 }
 

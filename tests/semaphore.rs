@@ -620,3 +620,116 @@ fn tokio_select_cancellation_loses_no_permit() {
     assert_eq!(sem.available_permits(), 2);
     assert!(!sem.locked());
 }
+
+fn barging(bound: Duration) -> syncio::Fairness {
+    syncio::Fairness::Barging {
+        starvation_bound: bound,
+    }
+}
+
+#[test]
+fn barging_lets_a_newcomer_take_a_permit_ahead_of_a_woken_waiter() {
+    let sem = Semaphore::with_fairness(1, barging(Duration::MAX));
+    assert_eq!(sem.fairness(), barging(Duration::MAX));
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Box::pin(sem.acquire());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    assert!(sem.locked());
+    drop(held);
+    assert_eq!(count.count(), 1, "the waiter is woken");
+    assert_eq!(sem.available_permits(), 1, "but not handed the permit");
+    assert!(
+        !sem.locked(),
+        "barging: free means not locked, queue or not"
+    );
+    let newcomer = sem.try_acquire().expect("a running caller may barge");
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    drop(newcomer);
+    assert_eq!(count.count(), 2, "woken again by the next release");
+    assert!(ready(waiter.as_mut()).is_ok());
+    assert!(format!("{sem:?}").contains("waiters: 0"));
+}
+
+#[test]
+fn barging_serves_a_starving_waiter_by_hand_off() {
+    let sem = Semaphore::with_fairness(1, barging(Duration::from_millis(1)));
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Box::pin(sem.acquire());
+    assert!(is_pending(waiter.as_mut()));
+    thread::sleep(Duration::from_millis(5));
+    drop(held);
+    // First in line for longer than the bound: handed the permit directly.
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert!(ready(waiter.as_mut()).is_ok());
+}
+
+#[test]
+fn barging_woken_waiter_dropped_passes_the_wake_up_on() {
+    let sem = Semaphore::with_fairness(1, barging(Duration::MAX));
+    let held = sem.try_acquire().unwrap();
+    let mut first = Box::pin(sem.acquire());
+    let mut second = Box::pin(sem.acquire());
+    assert!(is_pending(first.as_mut()));
+    let (count, waker) = counting_waker();
+    assert!(poll_once(second.as_mut(), &waker).is_pending());
+    drop(held); // wakes `first`
+    assert_eq!(count.count(), 0);
+    drop(first); // never ran: the wake-up moves on
+    assert_eq!(count.count(), 1);
+    assert!(ready(second.as_mut()).is_ok());
+}
+
+#[test]
+fn barging_under_contention_conserves_permits() {
+    const PERMITS: usize = 2;
+    let sem = Arc::new(Semaphore::with_fairness(PERMITS, syncio::Fairness::BARGING));
+    let holders = Arc::new(AtomicUsize::new(0));
+    let rt = common::tokio_rt();
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let (sem, holders) = (sem.clone(), holders.clone());
+            rt.spawn(async move {
+                for _ in 0..300 {
+                    let p = sem.acquire().await.unwrap();
+                    assert!(holders.fetch_add(1, SeqCst) < PERMITS);
+                    tokio::task::yield_now().await;
+                    holders.fetch_sub(1, SeqCst);
+                    drop(p);
+                }
+            })
+        })
+        .collect();
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (sem, holders) = (sem.clone(), holders.clone());
+            thread::spawn(move || {
+                for i in 0..300 {
+                    let p = if i % 2 == 0 {
+                        sem.acquire_blocking().unwrap()
+                    } else {
+                        match sem.acquire_timeout(Duration::from_micros(50)) {
+                            Ok(p) => p,
+                            Err(_) => continue,
+                        }
+                    };
+                    assert!(holders.fetch_add(1, SeqCst) < PERMITS);
+                    thread::yield_now();
+                    holders.fetch_sub(1, SeqCst);
+                    drop(p);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    rt.block_on(async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(sem.available_permits(), PERMITS);
+    assert!(format!("{sem:?}").contains("waiters: 0"));
+}

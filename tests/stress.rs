@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use syncio::{Barrier, Condition, Event, Mutex, Semaphore};
+use syncio::{Barrier, Condition, Event, Fairness, Mutex, Semaphore};
 
 fn seed() -> u64 {
     let seed = std::env::var("SYNCIO_STRESS_SEED")
@@ -161,10 +161,19 @@ impl Holders {
 
 #[test]
 fn semaphore_under_mixed_load_with_cancellation() {
+    semaphore_under_mixed_load(Fairness::Fifo);
+}
+
+#[test]
+fn barging_semaphore_under_mixed_load_with_cancellation() {
+    semaphore_under_mixed_load(Fairness::BARGING);
+}
+
+fn semaphore_under_mixed_load(fairness: Fairness) {
     const PERMITS: usize = 4;
     let seed = seed();
     let n = rounds();
-    let sem = Arc::new(Semaphore::new(PERMITS));
+    let sem = Arc::new(Semaphore::with_fairness(PERMITS, fairness));
     let holders = Arc::new(Holders {
         now: AtomicUsize::new(0),
         max: AtomicUsize::new(0),
@@ -222,9 +231,18 @@ fn semaphore_under_mixed_load_with_cancellation() {
 
 #[test]
 fn mutex_under_mixed_load_with_cancellation() {
+    mutex_under_mixed_load(Fairness::Fifo);
+}
+
+#[test]
+fn barging_mutex_under_mixed_load_with_cancellation() {
+    mutex_under_mixed_load(Fairness::BARGING);
+}
+
+fn mutex_under_mixed_load(fairness: Fairness) {
     let seed = seed();
     let n = rounds();
-    let m = Arc::new(Mutex::new(0usize));
+    let m = Arc::new(Mutex::with_fairness(0usize, fairness));
     let done = Arc::new(AtomicUsize::new(0));
     let (mm, d) = (m.clone(), done.clone());
     let task = move |mut rng: fastrand::Rng| -> BoxFuture {

@@ -11,6 +11,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use crate::semaphore::{Semaphore, SemaphorePermit};
+use crate::Fairness;
 
 /// An async-and-blocking mutex guarding a `T`: the form Rust users expect of
 /// Python's `Lock`.
@@ -66,8 +67,27 @@ impl<T> Mutex<T> {
         /// ```
         #[must_use]
         pub const fn new(value: T) -> Self {
+            Self::with_fairness(value, Fairness::Fifo)
+        }
+    }
+
+    crate::raw::sync::const_fn! {
+        /// Creates an unlocked mutex holding `value`, with the given
+        /// [`Fairness`] policy ([`Fairness::BARGING`] trades strict order for
+        /// throughput under contention). Usable in a `static`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncio::{Fairness, Mutex};
+        /// let m = Mutex::with_fairness(0, Fairness::BARGING);
+        /// *m.lock_blocking() += 1;
+        /// assert_eq!(*m.try_lock().unwrap(), 1);
+        /// ```
+        #[must_use]
+        pub const fn with_fairness(value: T, fairness: Fairness) -> Self {
             Mutex {
-                sem: Semaphore::new_bounded(1),
+                sem: Semaphore::new_bounded(1, fairness),
                 value: UnsafeCell::new(value),
             }
         }

@@ -352,6 +352,30 @@ impl<T> QueueGuard<'_, T> {
         self.inner.id != 0 && node.state.load(Relaxed) == (self.inner.id << 1 | QUEUED_BIT)
     }
 
+    /// True if `node` is the oldest waiter of this queue.
+    pub(crate) fn is_front(&self, node: Pin<&Waiter>) -> bool {
+        self.inner.head == Some(NonNull::from(node.get_ref()))
+    }
+
+    /// Wakes the oldest waiter without unlinking or notifying it: its waker
+    /// moves into `wakes` and it stays first in line, to retry when it runs.
+    /// Returns `false` if the queue is empty or a wake-up is already pending
+    /// (the waker was taken and not registered again yet).
+    pub(crate) fn wake_front(&mut self, wakes: &mut WakeList) -> bool {
+        let Some(head) = self.inner.head else {
+            return false;
+        };
+        // SAFETY: `head` is linked into this queue and we hold its lock; its
+        // owner registers a new waker only under this lock too.
+        match unsafe { (*head.as_ref().waker.get()).take() } {
+            Some(w) => {
+                wakes.push(w);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Unlinks the oldest waiter, marks it `Notified(code)` and moves its
     /// waker into `wakes`. Returns `false` if the queue was empty.
     pub(crate) fn notify_front(&mut self, code: usize, wakes: &mut WakeList) -> bool {
@@ -506,30 +530,31 @@ loom::thread_local! {
     static THREAD_WAKER: (Arc<ThreadWaker>, Waker) = thread_waker();
 }
 
-/// Spins briefly waiting for a wake-up before the caller parks: a hand-off
-/// that comes within a few microseconds then costs no sleep and no wake-up
-/// system call. Returns `true` if woken.
+/// Spins briefly (a few microseconds: short busy-waits, then yields, as
+/// parking_lot's `SpinWait`) until `ready` returns something. Used before a
+/// thread parks, so that a hand-off or a release that comes within that time
+/// costs no sleep and no wake-up system call.
 #[cfg(not(syncio_loom))]
-fn spin_for_wake(flag: &std::sync::atomic::AtomicBool) -> bool {
+pub(crate) fn spin_until<T>(mut ready: impl FnMut() -> Option<T>) -> Option<T> {
     for round in 0..10u32 {
-        if flag.load(Acquire) {
-            return true;
+        if let Some(v) = ready() {
+            return Some(v);
         }
-        if round < 6 {
-            for _ in 0..(1u32 << round) {
+        if round < 4 {
+            for _ in 0..(2u32 << round) {
                 std::hint::spin_loop();
             }
         } else {
             std::thread::yield_now();
         }
     }
-    flag.load(Acquire)
+    ready()
 }
 
 /// Under loom, spinning only multiplies the interleavings to explore.
 #[cfg(syncio_loom)]
-fn spin_for_wake(_: &std::sync::atomic::AtomicBool) -> bool {
-    false
+pub(crate) fn spin_until<T>(_: impl FnMut() -> Option<T>) -> Option<T> {
+    None
 }
 
 /// Drives `fut` to completion on the current thread, parking between polls.
@@ -562,7 +587,7 @@ pub(crate) fn block_on_until<F: std::future::Future>(
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
         }
-        if spin_for_wake(&flag.woken) {
+        if spin_until(|| flag.woken.load(Acquire).then_some(())).is_some() {
             continue;
         }
         match deadline {
