@@ -730,13 +730,14 @@ fn mutex_threads_bench<M: BlockingMutex>(
     });
 }
 
-/// Rounds per thread for the FIFO hand-off locks (syncio, tokio) with 8
-/// threads. They pass the lock to the oldest parked waiter, so with 8 threads
-/// on 2 cores nearly every unlock wakes a parked thread (3-8 µs each here):
-/// 8 x 100_000 would take several seconds per iteration. They run 8 x 12_500
-/// instead; the report compares time per operation (the group's throughput is
-/// set per contender), which does not depend on the count once the hand-off
-/// convoy is steady.
+/// Rounds per thread for tokio's `blocking_lock` with 8 threads. It passes
+/// the lock to the oldest parked waiter, so with 8 threads on 2 cores nearly
+/// every unlock wakes a parked thread (about 9 µs each here): 8 x 100_000
+/// would take several seconds per iteration. It runs 8 x 12_500 instead; the
+/// report compares time per operation (the group's throughput is set per
+/// contender), which does not depend on the count once the hand-off convoy is
+/// steady. (syncio's FIFO lock, which spins before parking, runs the full
+/// count.)
 const W5_ROUNDS_HANDOFF_8: usize = 12_500;
 
 fn group_5(c: &mut Criterion) {
@@ -750,7 +751,7 @@ fn group_5(c: &mut Criterion) {
         // The hand-off locks take up to ~0.8 s an iteration here; 10 samples
         // need more than the default 3 s.
         g.measurement_time(Duration::from_secs(if threads == 8 { 9 } else { 5 }));
-        mutex_threads_bench::<syncio::Mutex<u64>>(&mut g, "syncio", threads, handoff);
+        mutex_threads_bench::<syncio::Mutex<u64>>(&mut g, "syncio", threads, W5_ROUNDS);
         mutex_threads_bench::<BargingMutex>(&mut g, "syncio_barging", threads, W5_ROUNDS);
         mutex_threads_bench::<std::sync::Mutex<u64>>(&mut g, "std", threads, W5_ROUNDS);
         mutex_threads_bench::<parking_lot::Mutex<u64>>(&mut g, "parking_lot", threads, W5_ROUNDS);

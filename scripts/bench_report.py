@@ -76,7 +76,7 @@ WORKLOADS = {
     ),
     "5b_mutex_8_threads": (
         "blocking Mutex, 8 OS threads x 100,000 lock / increment / unlock "
-        "(syncio and tokio: 8 x 12,500, see benches/compare.rs)",
+        "(tokio: 8 x 12,500, see benches/compare.rs)",
         "lock + increment + unlock",
     ),
     "6a_ping_pong_same_thread": (

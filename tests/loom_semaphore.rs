@@ -17,17 +17,43 @@ fn no_waiters(sem: &Semaphore) -> bool {
     format!("{sem:?}").contains("waiters: 0")
 }
 
-#[test]
-fn release_racing_acquire() {
-    loom::model(|| {
-        let sem = Arc::new(Semaphore::new(0));
+/// A waiter (FIFO: granted by the release; barging: woken to retry, after
+/// failing to take and registering its waker) never misses the release.
+fn release_racing_acquire_with(make: fn(usize) -> Semaphore) {
+    loom::model(move || {
+        let sem = Arc::new(make(0));
         let s = sem.clone();
         let t = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
         sem.release(1).unwrap();
         t.join().unwrap();
         assert_eq!(sem.available_permits(), 1);
         assert!(!sem.locked());
+        assert!(no_waiters(&sem));
     });
+}
+
+/// A queued waiter is dropped while a release serves it (FIFO: grants it the
+/// permit; barging: wakes it): the next waiter gets the permit either way.
+fn cancel_racing_hand_off_with(make: fn(usize) -> Semaphore) {
+    loom::model(move || {
+        let sem = Arc::new(make(0));
+        let mut first = Box::pin(sem.acquire());
+        assert!(poll_noop(first.as_mut()).is_pending());
+        let s = sem.clone();
+        let second = thread::spawn(move || block_on(s.acquire()).unwrap().forget());
+        let s = sem.clone();
+        let releaser = thread::spawn(move || s.release(1).unwrap());
+        drop(first);
+        releaser.join().unwrap();
+        second.join().unwrap();
+        assert_eq!(sem.available_permits(), 0);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn release_racing_acquire() {
+    release_racing_acquire_with(Semaphore::new);
 }
 
 #[test]
@@ -71,20 +97,7 @@ fn cancel_racing_hand_off() {
 
 #[test]
 fn cancel_racing_hand_off_passes_the_permit_to_the_next_waiter() {
-    loom::model(|| {
-        let sem = Arc::new(Semaphore::new(0));
-        let mut first = Box::pin(sem.acquire());
-        assert!(poll_noop(first.as_mut()).is_pending());
-        let s = sem.clone();
-        let second = thread::spawn(move || block_on(s.acquire()).unwrap().forget());
-        let s = sem.clone();
-        let releaser = thread::spawn(move || s.release(1).unwrap());
-        drop(first);
-        releaser.join().unwrap();
-        second.join().unwrap();
-        assert_eq!(sem.available_permits(), 0);
-        assert!(no_waiters(&sem));
-    });
+    cancel_racing_hand_off_with(Semaphore::new);
 }
 
 #[test]
@@ -164,17 +177,7 @@ fn barging(permits: usize) -> Semaphore {
 
 #[test]
 fn barging_release_racing_a_waiter_registering() {
-    // The waiter fails to take, then registers its waker; the release adds
-    // the permit in between and must still wake it.
-    loom::model(|| {
-        let sem = Arc::new(barging(0));
-        let s = sem.clone();
-        let t = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
-        sem.release(1).unwrap();
-        t.join().unwrap();
-        assert_eq!(sem.available_permits(), 1);
-        assert!(no_waiters(&sem));
-    });
+    release_racing_acquire_with(barging);
 }
 
 #[test]
@@ -199,18 +202,5 @@ fn barging_newcomer_racing_a_woken_waiter() {
 
 #[test]
 fn barging_woken_waiter_dropped_passes_the_wake_up_on() {
-    loom::model(|| {
-        let sem = Arc::new(barging(0));
-        let mut first = Box::pin(sem.acquire());
-        assert!(poll_noop(first.as_mut()).is_pending());
-        let s = sem.clone();
-        let second = thread::spawn(move || block_on(s.acquire()).unwrap().forget());
-        let s = sem.clone();
-        let releaser = thread::spawn(move || s.release(1).unwrap());
-        drop(first);
-        releaser.join().unwrap();
-        second.join().unwrap();
-        assert_eq!(sem.available_permits(), 0);
-        assert!(no_waiters(&sem));
-    });
+    cancel_racing_hand_off_with(barging);
 }
