@@ -31,7 +31,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -91,6 +91,19 @@ impl Event {
     #[must_use]
     pub fn is_set(&self) -> bool {
         self.state.load(Acquire) & SET != 0
+    }
+
+    /// Number of callers waiting for the flag right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = syncio::Event::new();
+    /// assert_eq!(e.waiters(), 0);
+    /// ```
+    #[must_use]
+    pub fn waiters(&self) -> usize {
+        self.queue.lock().len()
     }
 
     /// Sets the flag and wakes every waiter. Lock-free when nobody waits.
@@ -295,7 +308,7 @@ impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Event")
             .field("is_set", &self.is_set())
-            .field("waiters", &(self.state.load(Relaxed) & WAITERS != 0))
+            .field("waiters", &self.waiters())
             .finish()
     }
 }

@@ -244,7 +244,8 @@ fn timed_out_thread_does_not_strand_the_waiter_behind_it() {
     let sem = Semaphore::new(1);
     thread::scope(|s| {
         let t = s.spawn(|| {
-            sem.acquire_many_timeout(2, Duration::from_millis(50))
+            // Long enough for the task below to queue behind it first.
+            sem.acquire_many_timeout(2, Duration::from_millis(500))
                 .map(drop)
         });
         while !sem.locked() {
