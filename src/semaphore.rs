@@ -672,7 +672,9 @@ impl Semaphore {
             let this = fut.project();
             this.sem.leave_queue(this.node.into_ref())
         };
-        match waiters::block_on_until(pin!(self.acquire_many(n)), deadline, leave) {
+        // Barging: free permits are worth a retry without waiting for a wake.
+        let worth_polling = || self.barging.is_some() && self.available_permits() >= n;
+        match waiters::block_on_hinted(pin!(self.acquire_many(n)), deadline, leave, worth_polling) {
             Some(result) => result.map_err(Into::into),
             None => Err(AcquireTimeoutError::Timeout),
         }

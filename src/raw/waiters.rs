@@ -575,9 +575,22 @@ pub(crate) fn block_on<F: std::future::Future>(fut: Pin<&mut F>) -> F::Output {
 /// completes at its next poll) and its result returned. A grant or wake-up
 /// racing the time-out is thus taken, never dropped, whatever the timing.
 pub(crate) fn block_on_until<F: std::future::Future>(
+    fut: Pin<&mut F>,
+    deadline: Option<Instant>,
+    leave: impl FnOnce(Pin<&mut F>) -> bool,
+) -> Option<F::Output> {
+    block_on_hinted(fut, deadline, leave, || false)
+}
+
+/// As [`block_on_until`], and while spinning before it parks, the thread also
+/// polls again as soon as `worth_polling` says so (a barging waiter seeing
+/// free permits retries at once instead of waiting for a wake-up that may
+/// never come, since a running caller may take them first).
+pub(crate) fn block_on_hinted<F: std::future::Future>(
     mut fut: Pin<&mut F>,
     mut deadline: Option<Instant>,
     leave: impl FnOnce(Pin<&mut F>) -> bool,
+    worth_polling: impl Fn() -> bool,
 ) -> Option<F::Output> {
     let (flag, waker) = THREAD_WAKER.with(|(flag, waker)| (flag.clone(), waker.clone()));
     let mut cx = Context::from_waker(&waker);
@@ -587,7 +600,8 @@ pub(crate) fn block_on_until<F: std::future::Future>(
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
         }
-        if spin_until(|| flag.woken.load(Acquire).then_some(())).is_some() {
+        let woken = || (flag.woken.load(Acquire) || worth_polling()).then_some(());
+        if spin_until(woken).is_some() {
             continue;
         }
         match deadline {
