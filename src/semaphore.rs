@@ -76,13 +76,17 @@ use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, Wake
 /// returns an error and changes nothing.
 pub const MAX_PERMITS: usize = usize::MAX >> 3;
 
-/// State word: `permits << SHIFT | WAITERS | CLOSED`.
+/// State word: `permits << SHIFT | HANDOFF | WAITERS | CLOSED`.
 const CLOSED: usize = 1;
 /// Set while the wait queue is non-empty. While it is set the count only
 /// changes under the queue lock, which is what lets the lock holder hand
 /// permits out in FIFO order.
 const WAITERS: usize = 2;
-const SHIFT: usize = 2;
+/// Barging only: the oldest waiter has waited past the starvation bound, so
+/// nobody may barge until it is served (its permits accumulate for it, even
+/// a request for several).
+const HANDOFF: usize = 4;
+const SHIFT: usize = 3;
 
 /// Marks a semaphore without a bound.
 const UNBOUNDED: usize = usize::MAX;
@@ -295,7 +299,14 @@ impl Semaphore {
     #[must_use]
     pub fn locked(&self) -> bool {
         let s = self.state.load(Ordering::Acquire);
-        s >> SHIFT == 0 || (s & WAITERS != 0 && self.barging.is_none())
+        s >> SHIFT == 0 || (s & WAITERS != 0 && !self.may_barge(s))
+    }
+
+    /// Whether a caller may take free permits ahead of queued waiters:
+    /// barging, and no starving waiter is being served first.
+    #[inline]
+    fn may_barge(&self, s: usize) -> bool {
+        self.barging.is_some() && s & HANDOFF == 0
     }
 
     /// Returns `true` once [`close`](Self::close) has been called.
@@ -322,7 +333,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         self.state.fetch_or(CLOSED, Release);
         while q.notify_front(CLOSED_CODE, &mut wakes) {}
-        self.state.fetch_and(!WAITERS, Release);
+        self.state.fetch_and(!(WAITERS | HANDOFF), Release);
         drop(q);
         wakes.wake_all();
     }
@@ -340,7 +351,7 @@ impl Semaphore {
                 return Ok(());
             }
             // FIFO: nobody overtakes a queued waiter. Barging: anyone may.
-            if (s & WAITERS != 0 && self.barging.is_none()) || s >> SHIFT < n {
+            if (s & WAITERS != 0 && !self.may_barge(s)) || s >> SHIFT < n {
                 return Err(TryAcquireError::NoPermits);
             }
             match self
@@ -673,7 +684,10 @@ impl Semaphore {
             this.sem.leave_queue(this.node.into_ref())
         };
         // Barging: free permits are worth a retry without waiting for a wake.
-        let worth_polling = || self.barging.is_some() && self.available_permits() >= n;
+        let worth_polling = || {
+            let s = self.state.load(Relaxed);
+            self.may_barge(s) && s >> SHIFT >= n
+        };
         match waiters::block_on_hinted(pin!(self.acquire_many(n)), deadline, leave, worth_polling) {
             Some(result) => result.map_err(Into::into),
             None => Err(AcquireTimeoutError::Timeout),
@@ -830,6 +844,9 @@ impl Semaphore {
                 return;
             }
             if !self.take_ignoring_queue(need) {
+                // Not enough free yet: stop the barging, so that releases
+                // accumulate permits for the starving waiter.
+                self.state.fetch_or(HANDOFF, Release);
                 return;
             }
             q.notify_front(GRANTED, wakes);
@@ -859,9 +876,10 @@ impl Semaphore {
     fn front_changed(&self, q: &mut QueueGuard<'_, QueueData>) {
         if q.is_empty() {
             q.front_since = None;
-            self.state.fetch_and(!WAITERS, Release);
+            self.state.fetch_and(!(WAITERS | HANDOFF), Release);
         } else {
             q.front_since = Some(Instant::now());
+            self.state.fetch_and(!HANDOFF, Release);
         }
     }
 
@@ -898,8 +916,10 @@ impl Semaphore {
             }
             // A release that came after our attempt may have found no waker
             // to take (an earlier wake-up had it): look again before sleeping.
+            // (Under HANDOFF nobody takes: the starving waiter is served by a
+            // release.)
             let s = self.state.load(Ordering::Acquire);
-            if s & CLOSED != 0 || s >> SHIFT < n {
+            if s & CLOSED != 0 || s >> SHIFT < n || !self.may_barge(s) {
                 return Poll::Pending;
             }
         }
@@ -956,7 +976,7 @@ impl Semaphore {
             if s & CLOSED != 0 {
                 return Poll::Ready(Err(AcquireError::Closed));
             }
-            let may_take = s & WAITERS == 0 || self.barging.is_some();
+            let may_take = s & WAITERS == 0 || self.may_barge(s);
             let (new, took) = if may_take && s >> SHIFT >= n {
                 (s - (n << SHIFT), true)
             } else if s & WAITERS != 0 {

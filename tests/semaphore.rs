@@ -734,3 +734,31 @@ fn barging_under_contention_conserves_permits() {
     assert_eq!(sem.available_permits(), PERMITS);
     assert!(format!("{sem:?}").contains("waiters: 0"));
 }
+
+/// Regression (found in review): a starving waiter for several permits was
+/// passed over forever, because it was served only when its whole request
+/// was free at once and barging callers took each permit as it came back.
+/// Now a starving waiter stops the barging until it is served.
+#[test]
+fn barging_starving_multi_permit_waiter_is_served() {
+    let sem = Semaphore::with_fairness(2, barging(Duration::from_millis(1)));
+    let a = sem.try_acquire().unwrap();
+    let b = sem.try_acquire().unwrap();
+    let mut big = Box::pin(sem.acquire_many(2));
+    assert!(is_pending(big.as_mut()));
+    thread::sleep(Duration::from_millis(5));
+    drop(a); // one free; the starving waiter needs two
+    assert!(is_pending(big.as_mut()));
+    assert_eq!(
+        sem.try_acquire().unwrap_err(),
+        TryAcquireError::NoPermits,
+        "no barging past a starving waiter"
+    );
+    assert!(sem.locked());
+    drop(b);
+    assert_eq!(ready(big.as_mut()).unwrap().num_permits(), 2);
+    // Served: barging resumes.
+    drop(big);
+    assert!(sem.try_acquire().is_ok());
+    assert!(format!("{sem:?}").contains("waiters: 0"));
+}
