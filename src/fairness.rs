@@ -27,8 +27,11 @@ pub enum Fairness {
     /// puts its permits back and wakes the oldest waiter, and any running
     /// caller (a newcomer, or the releaser itself coming back) may take them
     /// first. This saves a wake-up and a context switch per hand-off under
-    /// contention. A waiter that has been first in line for longer than
-    /// `starvation_bound` is served by direct hand-off, so no waiter starves.
+    /// contention. Once the oldest waiter has been first in line for longer
+    /// than `starvation_bound`, barging stops until it is served: from the
+    /// next release on, permits go to it (accumulating if it asked for
+    /// several), so no waiter starves. (One caller already taking a permit
+    /// at the moment the bound is found exceeded may still get it.)
     Barging {
         /// How long the oldest waiter may be passed over before a release
         /// hands permits to it directly.

@@ -600,22 +600,26 @@ pub(crate) fn block_on_hinted<F: std::future::Future>(
         if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
             return Some(out);
         }
+        // The deadline is checked on every round, so a wait that keeps being
+        // woken (or keeps seeing free permits and losing them) still ends on
+        // time.
+        if let Some(d) = deadline {
+            if Instant::now() >= d {
+                if (leave.take().expect("left once"))(fut.as_mut()) {
+                    return None;
+                }
+                // Already served: the next poll completes.
+                deadline = None;
+                continue;
+            }
+        }
         let woken = || (flag.woken.load(Acquire) || worth_polling()).then_some(());
         if spin_until(woken).is_some() {
             continue;
         }
         match deadline {
             None => sync::park(),
-            Some(d) => {
-                let now = Instant::now();
-                if now < d {
-                    sync::park_timeout(d - now);
-                } else if (leave.take().expect("left once"))(fut.as_mut()) {
-                    return None;
-                } else {
-                    deadline = None;
-                }
-            }
+            Some(d) => sync::park_timeout(d.saturating_duration_since(Instant::now())),
         }
     }
 }
