@@ -764,26 +764,29 @@ impl Semaphore {
         }
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
-        let mut s = self.state.load(Ordering::Acquire);
         if q.is_empty() {
             // The queue emptied meanwhile: fast paths may run again, but no
             // one can set WAITERS while we hold the lock.
-            loop {
-                let new = checked_add_permits(s, n)?;
-                match self
-                    .state
-                    .compare_exchange_weak(s, new, Release, Ordering::Acquire)
-                {
-                    Ok(_) => return Ok(()),
-                    Err(actual) => s = actual,
-                }
-            }
+            return self.add_to_count(n);
         }
-        checked_add_permits(s, n)?;
+        checked_add_permits(self.state.load(Ordering::Acquire), n)?;
         self.hand_out(&mut q, n, &mut wakes);
         drop(q);
         wakes.wake_all();
         Ok(())
+    }
+
+    /// Adds `n` to the count whatever the flags say (the caller knows no
+    /// hand-off is due), refusing an overflow before any change.
+    fn add_to_count(&self, n: usize) -> Result<(), ReleaseError> {
+        let mut s = self.state.load(Relaxed);
+        loop {
+            let new = checked_add_permits(s, n)?;
+            match self.state.compare_exchange_weak(s, new, Release, Relaxed) {
+                Ok(_) => return Ok(()),
+                Err(actual) => s = actual,
+            }
+        }
     }
 
     /// Under the queue lock, with WAITERS set: adds `extra` permits, grants
@@ -812,14 +815,7 @@ impl Semaphore {
     /// count at once (any running caller may take them), then the oldest
     /// waiter is woken to compete, or served directly if it is starving.
     fn add_permits_barging(&self, n: usize) -> Result<(), ReleaseError> {
-        let mut s = self.state.load(Relaxed);
-        loop {
-            let new = checked_add_permits(s, n)?;
-            match self.state.compare_exchange_weak(s, new, Release, Relaxed) {
-                Ok(_) => break,
-                Err(actual) => s = actual,
-            }
-        }
+        self.add_to_count(n)?;
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
         self.settle_barging(&mut q, &mut wakes);
