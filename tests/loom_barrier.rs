@@ -2,14 +2,13 @@
 //! `RUSTFLAGS="--cfg syncio_loom" cargo test --release --test loom_barrier`.
 #![cfg(syncio_loom)]
 
-#[path = "common/loom.rs"]
-mod loom_common;
+mod common;
 
 use std::task::Poll;
 
+use common::poll_noop;
 use loom::sync::Arc;
 use loom::thread;
-use loom_common::poll_noop;
 use syncio::{Barrier, BrokenBarrierError};
 
 #[test]

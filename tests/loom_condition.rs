@@ -2,13 +2,12 @@
 //! `RUSTFLAGS="--cfg syncio_loom" cargo test --release --test loom_condition`.
 #![cfg(syncio_loom)]
 
-#[path = "common/loom.rs"]
-mod loom_common;
+mod common;
 
+use common::poll_noop;
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
-use loom_common::poll_noop;
 use syncio::{Condition, Mutex};
 
 #[test]

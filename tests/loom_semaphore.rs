@@ -2,15 +2,14 @@
 //! `RUSTFLAGS="--cfg syncio_loom" cargo test --release --test loom_semaphore`.
 #![cfg(syncio_loom)]
 
-#[path = "common/loom.rs"]
-mod loom_common;
+mod common;
 
 use std::time::Duration;
 
+use common::poll_noop;
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
-use loom_common::poll_noop;
 use syncio::{AcquireError, AcquireTimeoutError, Semaphore, TryAcquireError};
 
 fn no_waiters(sem: &Semaphore) -> bool {

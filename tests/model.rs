@@ -16,18 +16,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::pin::Pin;
 use std::task::Poll;
 
-use common::poll_once;
+use common::poll_noop as poll;
 use proptest::prelude::*;
-use std::task::Waker;
 use syncio::{
     AcquireError, Barrier, BarrierWait, BrokenBarrierError, Condition, ConditionWait, Event,
     EventWait, Fairness, Mutex, MutexGuard, ReleaseError, Semaphore, SemaphorePermit,
     TryAcquireError,
 };
-
-fn poll<F: std::future::Future + ?Sized>(f: Pin<&mut F>) -> Poll<F::Output> {
-    poll_once(f, Waker::noop())
-}
 
 /// Picks the `i`-th key of a map, modulo its length.
 fn nth_key<V>(map: &BTreeMap<usize, V>, i: usize) -> Option<usize> {

@@ -33,9 +33,14 @@ pub fn poll_once<F: Future + ?Sized>(fut: Pin<&mut F>, waker: &Waker) -> Poll<F:
     fut.poll(&mut Context::from_waker(waker))
 }
 
+/// Polls once with a waker that does nothing.
+pub fn poll_noop<F: Future + ?Sized>(fut: Pin<&mut F>) -> Poll<F::Output> {
+    poll_once(fut, Waker::noop())
+}
+
 /// Polls once and expects a result.
 pub fn ready<F: Future + ?Sized>(fut: Pin<&mut F>) -> F::Output {
-    match poll_once(fut, Waker::noop()) {
+    match poll_noop(fut) {
         Poll::Ready(v) => v,
         Poll::Pending => panic!("future should be ready"),
     }
@@ -43,7 +48,7 @@ pub fn ready<F: Future + ?Sized>(fut: Pin<&mut F>) -> F::Output {
 
 /// Polls once and reports whether the future is still pending.
 pub fn is_pending<F: Future + ?Sized>(fut: Pin<&mut F>) -> bool {
-    poll_once(fut, Waker::noop()).is_pending()
+    poll_noop(fut).is_pending()
 }
 
 /// A two-worker tokio runtime with timers.
