@@ -104,6 +104,22 @@ impl<'a> ConditionGuard for LockGuard<'a> {
     }
 }
 
+/// The "guard" of a wait that holds no lock of ours: [`Notified`]. The caller
+/// releases and re-acquires its own lock around the wait.
+#[derive(Debug)]
+pub(crate) struct NoLock;
+
+impl sealed::Sealed for NoLock {}
+
+impl ConditionGuard for NoLock {
+    type Unlocked = ();
+    type Relock = std::future::Ready<NoLock>;
+    fn unlock(self) {}
+    fn relock((): ()) -> Self::Relock {
+        std::future::ready(NoLock)
+    }
+}
+
 /// A condition variable usable from tasks and threads at once: Python's
 /// `asyncio.Condition` and `threading.Condition`, without the built-in lock.
 ///
@@ -263,6 +279,47 @@ impl Condition {
             guard = self.wait(guard).await;
         }
         guard
+    }
+
+    /// A wait for a notification alone, for callers who hold a lock that is
+    /// not a [`Mutex`] or [`Lock`] (a `std::sync::Mutex`, a Python lock, an
+    /// RLock): the pattern behind Python's `Condition(lock)` with any lock.
+    ///
+    /// Queue the waiter with [`Notified::enable`] *before* releasing your
+    /// lock, so that a notification sent by the next holder cannot be missed;
+    /// then release it, await the future (or use one of its blocking forms),
+    /// and re-acquire your lock.
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`wait`](Self::wait): dropping a `Notified` that was queued takes
+    /// it out of the queue, and a notification it had already received
+    /// passes to the next waiter.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::sync::Mutex;
+    ///
+    /// let (items, cond) = (Mutex::new(Vec::new()), syncio::Condition::new());
+    /// std::thread::scope(|s| {
+    ///     let guard = items.lock().unwrap();
+    ///     let mut notified = pin!(cond.notified());
+    ///     notified.as_mut().enable(); //         queued while the lock is held
+    ///     s.spawn(|| {
+    ///         items.lock().unwrap().push(1);
+    ///         cond.notify(1);
+    ///     });
+    ///     drop(guard); //                        `cond.wait()` releases the lock,
+    ///     notified.wait_blocking(); //           waits,
+    ///     assert_eq!(*items.lock().unwrap(), [1]); // and re-acquires it
+    /// });
+    /// ```
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            wait: self.wait(NoLock),
+        }
     }
 
     /// Blocking form of [`wait`](Self::wait): threading's `cond.wait()`.
@@ -465,6 +522,23 @@ pin_project! {
 }
 
 impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
+    /// The first step of a wait: queue the node, then unlock.
+    fn start(self: Pin<&mut Self>, waker: &std::task::Waker) {
+        let this = self.project();
+        debug_assert_eq!(*this.phase, Phase::Start);
+        let node = this.node.into_ref();
+        let mut q = this.cond.queue.lock();
+        q.push_back(node, 0, waker);
+        this.cond.waiting.store(q.len(), Relaxed);
+        drop(q);
+        // Queued first, then unlocked: no notification can slip in between.
+        // The phase moves first, so that if unlocking panics (a waker woken by
+        // the hand-off may), the drop still takes the node out of the queue.
+        *this.phase = Phase::Waiting;
+        let guard = this.guard.take().expect("guard present until first poll");
+        *this.lock = Some(guard.unlock());
+    }
+
     /// Time-out of a blocking wait: stop waiting for a notification and go on
     /// to re-acquire the lock.
     fn give_up(self: Pin<&mut Self>) {
@@ -490,24 +564,14 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
 impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
     type Output = G;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G> {
+        if self.phase == Phase::Start {
+            self.as_mut().start(cx.waker());
+        }
         let mut this = self.project();
         loop {
             match *this.phase {
-                Phase::Start => {
-                    let node = this.node.as_ref();
-                    let mut q = this.cond.queue.lock();
-                    q.push_back(node, 0, cx.waker());
-                    this.cond.waiting.store(q.len(), Relaxed);
-                    drop(q);
-                    // Queued first, then unlocked: no notification can slip in
-                    // between. The phase moves first, so that if unlocking
-                    // panics (a waker woken by the hand-off may), the drop
-                    // still takes the node out of the queue.
-                    *this.phase = Phase::Waiting;
-                    let guard = this.guard.take().expect("guard present until first poll");
-                    *this.lock = Some(guard.unlock());
-                }
+                Phase::Start => unreachable!("started above"),
                 Phase::Waiting => {
                     let node = this.node.as_ref();
                     if node.state() == WaitState::Queued
@@ -544,5 +608,108 @@ impl<'a, G: ConditionGuard> fmt::Debug for ConditionWait<'a, G> {
             .field("phase", &self.phase)
             .field("notified", &self.notified)
             .finish_non_exhaustive()
+    }
+}
+
+pin_project! {
+    /// A wait for a notification with no lock attached: the future returned
+    /// by [`Condition::notified`].
+    #[must_use = "futures do nothing unless polled"]
+    pub struct Notified<'a> {
+        #[pin]
+        wait: ConditionWait<'a, NoLock>,
+    }
+}
+
+impl Notified<'_> {
+    /// Queues the waiter now, without polling it from a task; its place in
+    /// the notification order is fixed from here on. Polling does the same
+    /// if this was not called. Calling it again does nothing.
+    pub fn enable(self: Pin<&mut Self>) {
+        let wait = self.project().wait;
+        if wait.phase == Phase::Start {
+            // Queued with a no-op waker: the first real poll registers its own.
+            wait.start(std::task::Waker::noop());
+        }
+    }
+
+    /// Waits for the notification, blocking the thread.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Panics
+    ///
+    /// If the wait already completed.
+    pub fn wait_blocking(self: Pin<&mut Self>) {
+        raw::block_on(self);
+    }
+
+    /// Waits at most `timeout` for the notification: `true` if notified,
+    /// `false` on time-out. Either way the wait is over (and out of the
+    /// queue) when this returns; a notification that arrives as the time-out
+    /// expires counts as received.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Panics
+    ///
+    /// If the wait already completed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{pin::pin, time::Duration};
+    /// let cond = syncio::Condition::new();
+    /// let mut notified = pin!(cond.notified());
+    /// assert!(!notified.as_mut().wait_timeout(Duration::from_millis(5)));
+    /// assert_eq!(cond.waiters(), 0);
+    /// ```
+    pub fn wait_timeout(self: Pin<&mut Self>, timeout: Duration) -> bool {
+        self.wait_until(raw::deadline_after(timeout))
+    }
+
+    /// As [`wait_timeout`](Self::wait_timeout), with a deadline.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Panics
+    ///
+    /// If the wait already completed.
+    pub fn wait_deadline(self: Pin<&mut Self>, deadline: Instant) -> bool {
+        self.wait_until(Some(deadline))
+    }
+
+    fn wait_until(self: Pin<&mut Self>, deadline: Option<Instant>) -> bool {
+        let mut wait = self.project().wait;
+        let give_up = |fut: Pin<&mut ConditionWait<'_, NoLock>>| {
+            fut.give_up();
+            false
+        };
+        raw::block_on_until(wait.as_mut(), deadline, give_up)
+            .expect("a wait that gives up still completes");
+        *wait.project().notified
+    }
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.project().wait.poll(cx).map(|NoLock| ())
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("phase", &self.wait.phase)
+            .field("notified", &self.wait.notified)
+            .finish()
     }
 }

@@ -15,7 +15,7 @@ mod raw;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, MAX_PARTIES};
-pub use condition::{Condition, ConditionGuard, ConditionWait};
+pub use condition::{Condition, ConditionGuard, ConditionWait, Notified};
 pub use error::{
     AcquireError, AcquireTimeoutError, BrokenBarrierError, NotLockedError, ReleaseError,
     TryAcquireError, ZeroPartiesError,

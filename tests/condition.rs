@@ -364,3 +364,70 @@ fn cancelled_waits_under_tokio_lose_no_notification() {
         }
     });
 }
+
+/// `notified()`: the wait for a lock of the caller's own (Python's
+/// `Condition(lock)` with any lock).
+#[test]
+fn notified_enabled_before_unlocking_catches_an_early_notify() {
+    let cond = Condition::new();
+    let mut first = Box::pin(cond.notified());
+    let mut second = Box::pin(cond.notified());
+    first.as_mut().enable();
+    second.as_mut().enable();
+    second.as_mut().enable(); // a second call changes nothing
+    assert_eq!(cond.waiters(), 2);
+    // Notified before either is polled: FIFO, the first enabled gets it.
+    assert_eq!(cond.notify(1), 1);
+    let (count, waker) = counting_waker();
+    assert!(poll_once(first.as_mut(), &waker).is_ready());
+    assert!(poll_once(second.as_mut(), &waker).is_pending());
+    assert_eq!(count.count(), 0);
+    assert_eq!(cond.notify(1), 1);
+    assert_eq!(count.count(), 1);
+    ready(second.as_mut());
+    assert_eq!(cond.waiters(), 0);
+}
+
+#[test]
+fn notified_dropped_after_its_notification_passes_it_on() {
+    let cond = Condition::new();
+    let mut first = Box::pin(cond.notified());
+    let mut second = Box::pin(cond.notified());
+    first.as_mut().enable();
+    second.as_mut().enable();
+    cond.notify(1);
+    drop(first); // notified, never returned
+    ready(second.as_mut());
+    // A dropped waiter that was never notified takes nothing.
+    let mut third = Box::pin(cond.notified());
+    third.as_mut().enable();
+    drop(third);
+    assert_eq!(cond.waiters(), 0);
+    assert_eq!(cond.notify(1), 0);
+}
+
+#[test]
+fn notified_blocking_forms_time_out_and_are_woken_from_another_thread() {
+    let cond = Arc::new(Condition::new());
+    let mut timed = Box::pin(cond.notified());
+    let start = Instant::now();
+    assert!(!timed.as_mut().wait_timeout(Duration::from_millis(20)));
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    assert_eq!(cond.waiters(), 0, "a timed-out wait leaves the queue");
+
+    let std_lock = std::sync::Mutex::new(false);
+    let guard = std_lock.lock().unwrap();
+    let mut notified = Box::pin(cond.notified());
+    notified.as_mut().enable();
+    thread::scope(|s| {
+        s.spawn(|| {
+            *std_lock.lock().unwrap() = true;
+            cond.notify_all();
+        });
+        drop(guard);
+        assert!(notified
+            .as_mut()
+            .wait_deadline(Instant::now() + Duration::from_secs(10)));
+    });
+    assert!(*std_lock.lock().unwrap());
+}
