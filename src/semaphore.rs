@@ -1488,6 +1488,29 @@ impl BoundedSemaphore {
         }
     }
 
+    crate::raw::sync::const_fn! {
+        /// A bounded semaphore with the given fairness policy (see
+        /// [`Semaphore::with_fairness`]).
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`MAX_PERMITS`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use syncio::{BoundedSemaphore, Fairness};
+        /// let sem = BoundedSemaphore::with_fairness(2, Fairness::BARGING);
+        /// assert_eq!(sem.fairness(), Fairness::BARGING);
+        /// ```
+        #[must_use]
+        pub const fn with_fairness(permits: usize, fairness: Fairness) -> Self {
+            BoundedSemaphore {
+                sem: Semaphore::new_bounded(permits, fairness),
+            }
+        }
+    }
+
     /// The initial value, which the count never exceeds.
     #[must_use]
     pub fn bound(&self) -> usize {

@@ -1,0 +1,122 @@
+//! `Barrier`: threading's signatures over `syncio::Barrier`.
+
+use std::sync::Arc;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::bridge::{catch_raised, raise_through_core, wait_timeout, Outcome, Waiter};
+
+/// A barrier usable from threads and asyncio tasks at once: threading's
+/// `Barrier(parties, action=None, timeout=None)` methods here;
+/// `syncio.Barrier` adds the asyncio ones.
+#[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
+pub(crate) struct Barrier {
+    core: Arc<syncio::Barrier>,
+    timeout: Option<f64>,
+}
+
+fn outcome(result: Result<syncio::BarrierWaitResult, syncio::BrokenBarrierError>) -> Outcome {
+    match result {
+        Ok(r) => Outcome::Index(r.index()),
+        Err(_) => Outcome::Broken,
+    }
+}
+
+#[pymethods]
+impl Barrier {
+    #[new]
+    #[pyo3(signature = (parties, action=None, timeout=None))]
+    fn new(parties: isize, action: Option<Py<PyAny>>, timeout: Option<f64>) -> PyResult<Self> {
+        let parties = match usize::try_from(parties) {
+            Ok(p) if (1..=syncio::MAX_PARTIES).contains(&p) => p,
+            _ => return Err(PyValueError::new_err("parties must be > 0")),
+        };
+        let core = match action {
+            None => syncio::Barrier::new(parties),
+            Some(action) => syncio::Barrier::with_action(parties, move || {
+                // Run by the last arrival, thread or task. An exception
+                // breaks the barrier (the core's rule for a panicking
+                // action) and is raised in that caller.
+                Python::attach(|py| {
+                    if let Err(err) = action.call0(py) {
+                        raise_through_core(err);
+                    }
+                });
+            }),
+        }
+        .map_err(|_| PyValueError::new_err("parties must be > 0"))?;
+        Ok(Barrier {
+            core: Arc::new(core),
+            timeout,
+        })
+    }
+
+    /// threading's `wait(timeout=None)`: this caller's arrival index once all
+    /// parties are here; `BrokenBarrierError` if the barrier is (or gets)
+    /// broken, or if the time-out (by default the one given to the
+    /// constructor) expires, which breaks it. Releases the GIL while waiting.
+    #[pyo3(signature = (timeout=None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let until = wait_timeout(timeout.or(self.timeout))?;
+        let core = self.core.clone();
+        let result = py.detach(move || {
+            catch_raised(|| match until.deadline() {
+                None => core.wait_blocking(),
+                Some(deadline) => core.wait_deadline(deadline),
+            })
+        })?;
+        outcome(result).into_py(py)
+    }
+
+    /// Returns the barrier to its empty state; current waiters get
+    /// `BrokenBarrierError`.
+    fn reset(&self) {
+        self.core.reset();
+    }
+
+    /// Breaks the barrier: current and future waiters get
+    /// `BrokenBarrierError` until `reset`.
+    fn abort(&self) {
+        self.core.abort();
+    }
+
+    /// The number of parties needed to pass.
+    #[getter]
+    fn parties(&self) -> usize {
+        self.core.parties()
+    }
+
+    /// The number of callers waiting in the current cycle.
+    #[getter]
+    fn n_waiting(&self) -> usize {
+        self.core.n_waiting()
+    }
+
+    /// `True` if the barrier is broken.
+    #[getter]
+    fn broken(&self) -> bool {
+        self.core.is_broken()
+    }
+
+    /// A pending wait, for the asyncio side to poll.
+    fn _waiter(&self) -> Waiter {
+        let core = self.core.clone();
+        Waiter::new(async move { outcome(core.wait().await) })
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let core = &slf.get().core;
+        let name = crate::class_name(slf.as_any())?;
+        let addr = slf.as_ptr() as usize;
+        Ok(if core.is_broken() {
+            format!("<{name} at {addr:#x}: broken>")
+        } else {
+            format!(
+                "<{name} at {addr:#x}: waiters={}/{}>",
+                core.n_waiting(),
+                core.parties()
+            )
+        })
+    }
+}

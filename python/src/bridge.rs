@@ -1,0 +1,430 @@
+//! How a future of the Rust core is waited on from Python.
+//!
+//! - By an asyncio task: [`Waiter::poll`] polls it with a waker that resolves
+//!   an asyncio future of the task's loop. Woken on the loop's own thread, it
+//!   calls `fut.set_result(None)` at once, exactly as asyncio's primitives
+//!   wake their waiters; woken from any other thread, it goes through
+//!   `loop.call_soon_threadsafe`. The Python side (`syncio/_bridge.py`) awaits
+//!   that asyncio future and polls again; if the task is cancelled it drops
+//!   the Rust future, which gives back whatever it had been handed.
+//! - By a thread: [`block`] polls it with the GIL released, parking between
+//!   polls. On the main thread it parks in slices and checks for signals in
+//!   between, so Ctrl-C interrupts a wait as it does `threading.Lock`'s.
+
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread, ThreadId};
+use std::time::{Duration, Instant};
+
+use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyCFunction;
+use pyo3::{intern, IntoPyObjectExt};
+
+/// What a finished wait gives Python.
+pub(crate) enum Outcome {
+    /// `True`: acquired, set, notified.
+    True,
+    /// A barrier's arrival index.
+    Index(usize),
+    /// `BrokenBarrierError`.
+    Broken,
+    /// An exception (an action that raised).
+    Raise(PyErr),
+}
+
+impl Outcome {
+    pub(crate) fn into_py(self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self {
+            Outcome::True => true.into_py_any(py),
+            Outcome::Index(i) => i.into_py_any(py),
+            Outcome::Broken => Err(crate::broken_barrier_error(py)),
+            Outcome::Raise(e) => Err(e),
+        }
+    }
+}
+
+pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Outcome> + Send + 'static>>;
+
+thread_local! {
+    /// The exception a Barrier action raised, carried across the core's
+    /// unwinding (the core breaks the barrier, then resumes the panic).
+    static RAISED: std::cell::Cell<Option<PyErr>> = const { std::cell::Cell::new(None) };
+}
+
+/// The panic payload that stands for "a Python callback raised; the
+/// exception is in [`RAISED`]".
+pub(crate) struct Raised;
+
+/// Called from a callback the core runs (a Barrier action): stores `err` and
+/// unwinds through the core, which treats it as a panicking callback.
+pub(crate) fn raise_through_core(err: PyErr) -> ! {
+    RAISED.with(|r| r.set(Some(err)));
+    panic::resume_unwind(Box::new(Raised))
+}
+
+/// Runs `f`, turning a [`raise_through_core`] unwind back into the exception.
+/// Any other panic goes on unwinding (pyo3 turns it into `PanicException`).
+pub(crate) fn catch_raised<T>(f: impl FnOnce() -> T) -> Result<T, PyErr> {
+    match panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => Ok(v),
+        Err(payload) if payload.is::<Raised>() => Err(RAISED
+            .with(|r| r.take())
+            .unwrap_or_else(|| PyRuntimeError::new_err("a callback failed"))),
+        Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic inside a poll is caught before the guard drops (catch_raised),
+    // so poisoning can only follow a bug; the data is still consistent.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One pending wait of the core, owned by the Python caller waiting on it.
+/// Dropping it (by `cancel`, or when garbage-collected) gives back whatever
+/// it had been handed, as dropping the Rust future does.
+#[pyclass(frozen, module = "syncio._syncio")]
+pub(crate) struct Waiter {
+    fut: Mutex<Option<BoxFuture>>,
+}
+
+impl Waiter {
+    pub(crate) fn new(fut: impl Future<Output = Outcome> + Send + 'static) -> Self {
+        Waiter {
+            fut: Mutex::new(Some(Box::pin(fut))),
+        }
+    }
+
+    /// Polls once with a no-op waker: queues the wait now, fixing its place
+    /// in line (a Condition's waiter, before the caller releases its lock).
+    /// The first real poll registers the real waker.
+    pub(crate) fn enable(&self) {
+        let mut slot = lock(&self.fut);
+        if let Some(fut) = slot.as_mut() {
+            if let Poll::Ready(_) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                unreachable!("a freshly queued wait is not ready before it is polled");
+            }
+        }
+    }
+
+    /// Blocks the calling thread until the wait finishes (`Some`) or the
+    /// deadline passes (`None`: the wait is dropped, giving back anything it
+    /// was handed at the last moment).
+    pub(crate) fn block(
+        &self,
+        py: Python<'_>,
+        deadline: Option<Instant>,
+    ) -> PyResult<Option<Outcome>> {
+        let mut fut = lock(&self.fut).take().ok_or_else(finished)?;
+        let result = block(py, &mut fut, deadline);
+        // Dropped with the GIL held (the drop may wake asyncio waiters).
+        drop(fut);
+        result
+    }
+}
+
+fn finished() -> PyErr {
+    PyRuntimeError::new_err("this wait has already finished")
+}
+
+#[pymethods]
+impl Waiter {
+    /// Polls the wait from the asyncio task running on `event_loop`. Returns
+    /// the result if it is finished; otherwise returns `None` and arranges
+    /// for `fut` (a future of `event_loop`) to be resolved when it should be
+    /// polled again.
+    fn poll(
+        &self,
+        py: Python<'_>,
+        event_loop: Py<PyAny>,
+        fut: Py<PyAny>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let waker = Waker::from(Arc::new(LoopWake {
+            event_loop,
+            fut,
+            thread: thread::current().id(),
+            fired: AtomicBool::new(false),
+        }));
+        let mut slot = lock(&self.fut);
+        let pending = slot.as_mut().ok_or_else(finished)?;
+        let polled = catch_raised(|| pending.as_mut().poll(&mut Context::from_waker(&waker)));
+        let outcome = match polled {
+            Ok(Poll::Pending) => return Ok(None),
+            Ok(Poll::Ready(outcome)) => outcome,
+            Err(raised) => Outcome::Raise(raised),
+        };
+        let done = slot.take();
+        drop(slot);
+        drop(done);
+        outcome.into_py(py).map(Some)
+    }
+
+    /// Blocks the calling thread (GIL released) until the wait finishes, or
+    /// for at most `timeout` seconds: its result, or `False` on time-out.
+    #[pyo3(signature = (timeout=None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
+        let until = wait_timeout(timeout)?;
+        match self.block(py, until.deadline())? {
+            Some(outcome) => outcome.into_py(py),
+            None => false.into_py_any(py),
+        }
+    }
+
+    /// Abandons the wait (the task was cancelled): anything it was handed
+    /// passes on. Idempotent.
+    fn cancel(&self) {
+        let fut = lock(&self.fut).take();
+        drop(fut);
+    }
+}
+
+/// Wakes an asyncio task: resolves its future on its loop.
+struct LoopWake {
+    event_loop: Py<PyAny>,
+    fut: Py<PyAny>,
+    thread: ThreadId,
+    fired: AtomicBool,
+}
+
+impl Wake for LoopWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.fired.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let on_loop_thread = thread::current().id() == self.thread;
+        // `try_attach`: nothing to do once the interpreter is shutting down.
+        let _ = Python::try_attach(|py| {
+            let fut = self.fut.bind(py);
+            let result = resolver(py).and_then(|resolve| {
+                if on_loop_thread {
+                    resolve.call1((fut,))
+                } else {
+                    self.event_loop
+                        .bind(py)
+                        .call_method1(intern!(py, "call_soon_threadsafe"), (resolve, fut))
+                }
+            });
+            if let Err(err) = result {
+                // A closed loop, say: its tasks will never run again anyway.
+                err.write_unraisable(py, Some(fut));
+            }
+        });
+    }
+}
+
+/// `fut.set_result(None)` unless `fut` is done (cancelled meanwhile).
+fn resolve(fut: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = fut.py();
+    if !fut.call_method0(intern!(py, "done"))?.is_truthy()? {
+        fut.call_method1(intern!(py, "set_result"), (py.None(),))?;
+    }
+    Ok(())
+}
+
+fn resolver(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static RESOLVER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    RESOLVER
+        .get_or_try_init(py, || {
+            PyCFunction::new_closure(py, Some(c"_resolve"), None, |args, _kwargs| {
+                resolve(&args.get_item(0)?)
+            })
+            .map(|f| f.into_any().unbind())
+        })
+        .map(|f| f.bind(py))
+}
+
+/// Wakes a thread parked in [`block`].
+struct ThreadWake {
+    thread: Thread,
+    woken: AtomicBool,
+}
+
+impl Wake for ThreadWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.woken.swap(true, Ordering::Release) {
+            self.thread.unpark();
+        }
+    }
+}
+
+/// How long the main thread parks before it looks for signals.
+const SIGNAL_SLICE: Duration = Duration::from_millis(50);
+
+enum Step {
+    Done(Result<Outcome, PyErr>),
+    Deadline,
+    Slice,
+}
+
+/// Polls `fut` to completion with the GIL released, parking in between;
+/// `None` if `deadline` passes first (after one last poll, so that something
+/// handed over at the deadline is taken, not passed on). On the main thread
+/// it wakes every [`SIGNAL_SLICE`] to run signal handlers: a
+/// `KeyboardInterrupt` ends the wait with that exception.
+pub(crate) fn block(
+    py: Python<'_>,
+    fut: &mut BoxFuture,
+    deadline: Option<Instant>,
+) -> PyResult<Option<Outcome>> {
+    let main = is_main_thread(py)?;
+    let wake = Arc::new(ThreadWake {
+        thread: thread::current(),
+        woken: AtomicBool::new(false),
+    });
+    let waker = Waker::from(wake.clone());
+    loop {
+        let step = py.detach(|| {
+            let mut cx = Context::from_waker(&waker);
+            let slice_end = main.then(|| Instant::now() + SIGNAL_SLICE);
+            loop {
+                wake.woken.store(false, Ordering::Relaxed);
+                match catch_raised(|| fut.as_mut().poll(&mut cx)) {
+                    Ok(Poll::Ready(outcome)) => return Step::Done(Ok(outcome)),
+                    Ok(Poll::Pending) => {}
+                    Err(raised) => return Step::Done(Err(raised)),
+                }
+                loop {
+                    let now = Instant::now();
+                    if deadline.is_some_and(|d| now >= d) {
+                        return match catch_raised(|| fut.as_mut().poll(&mut cx)) {
+                            Ok(Poll::Ready(outcome)) => Step::Done(Ok(outcome)),
+                            Ok(Poll::Pending) => Step::Deadline,
+                            Err(raised) => Step::Done(Err(raised)),
+                        };
+                    }
+                    if slice_end.is_some_and(|s| now >= s) {
+                        return Step::Slice;
+                    }
+                    if wake.woken.load(Ordering::Acquire) {
+                        break;
+                    }
+                    match [deadline, slice_end].into_iter().flatten().min() {
+                        Some(end) => thread::park_timeout(end - now),
+                        None => thread::park(),
+                    }
+                }
+            }
+        });
+        match step {
+            Step::Done(Ok(outcome)) => return Ok(Some(outcome)),
+            Step::Done(Err(raised)) => return Err(raised),
+            Step::Deadline => return Ok(None),
+            Step::Slice => py.check_signals()?,
+        }
+    }
+}
+
+/// Whether the caller is Python's main thread, the one that runs signal
+/// handlers.
+pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+    static MAIN_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let main = MAIN_IDENT.get_or_try_init(py, || {
+        py.import("threading")?
+            .call_method0("main_thread")?
+            .getattr("ident")
+            .map(Bound::unbind)
+    })?;
+    let get_ident = GET_IDENT.import(py, "_thread", "get_ident")?;
+    get_ident.call0()?.eq(main.bind(py))
+}
+
+/// When a timed wait ends.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Until {
+    /// Do not wait (`blocking=False`, or a time-out of zero or less).
+    Now,
+    /// Wait as long as it takes.
+    Forever,
+    /// Wait until this instant.
+    Deadline(Instant),
+}
+
+impl Until {
+    pub(crate) fn deadline(self) -> Option<Instant> {
+        match self {
+            Until::Now => Some(Instant::now()),
+            Until::Forever => None,
+            Until::Deadline(d) => Some(d),
+        }
+    }
+}
+
+fn after(seconds: f64) -> Until {
+    if seconds <= 0.0 {
+        return Until::Now;
+    }
+    match Duration::try_from_secs_f64(seconds)
+        .ok()
+        .and_then(|d| Instant::now().checked_add(d))
+    {
+        Some(d) => Until::Deadline(d),
+        None => Until::Forever,
+    }
+}
+
+fn reject_nan(timeout: f64) -> PyResult<f64> {
+    if timeout.is_nan() {
+        return Err(PyValueError::new_err("Invalid value NaN (not a number)"));
+    }
+    Ok(timeout)
+}
+
+/// `threading.Lock.acquire(blocking=True, timeout=-1)`'s arguments, with the
+/// C lock's checks and messages.
+pub(crate) fn lock_timeout(blocking: bool, timeout: f64) -> PyResult<Until> {
+    let timeout = reject_nan(timeout)?;
+    if !blocking {
+        if timeout != -1.0 {
+            return Err(PyValueError::new_err(
+                "can't specify a timeout for a non-blocking call",
+            ));
+        }
+        return Ok(Until::Now);
+    }
+    if timeout == -1.0 {
+        return Ok(Until::Forever);
+    }
+    if timeout < 0.0 {
+        return Err(PyValueError::new_err("timeout value must be positive"));
+    }
+    if timeout > crate::timeout_max() {
+        return Err(PyOverflowError::new_err("timeout value is too large"));
+    }
+    Ok(after(timeout))
+}
+
+/// `threading.Semaphore.acquire(blocking=True, timeout=None)`'s arguments.
+pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Until> {
+    match (blocking, timeout) {
+        (false, Some(_)) => Err(PyValueError::new_err(
+            "can't specify timeout for non-blocking acquire",
+        )),
+        (false, None) => Ok(Until::Now),
+        (true, None) => Ok(Until::Forever),
+        (true, Some(t)) => Ok(after(reject_nan(t)?)),
+    }
+}
+
+/// A `wait(timeout=None)` argument (Event, Condition, Barrier): `None` waits
+/// forever, zero or less does not wait.
+pub(crate) fn wait_timeout(timeout: Option<f64>) -> PyResult<Until> {
+    match timeout {
+        None => Ok(Until::Forever),
+        Some(t) => Ok(after(reject_nan(t)?)),
+    }
+}

@@ -1,0 +1,87 @@
+//! `Event`: threading's signatures over `syncio::Event`.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+use crate::bridge::{is_main_thread, wait_timeout, Outcome, Until, Waiter};
+
+/// An event usable from threads and asyncio tasks at once: threading's
+/// `Event()` methods here; `syncio.Event` adds the asyncio ones.
+#[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
+pub(crate) struct Event {
+    core: Arc<syncio::Event>,
+}
+
+#[pymethods]
+impl Event {
+    #[new]
+    fn new() -> Self {
+        Event {
+            core: Arc::new(syncio::Event::new()),
+        }
+    }
+
+    /// `True` if the flag is set.
+    fn is_set(&self) -> bool {
+        self.core.is_set()
+    }
+
+    /// Sets the flag and wakes every waiter.
+    fn set(&self) {
+        self.core.set();
+    }
+
+    /// Clears the flag. Waiters woken by an earlier `set` still return
+    /// `True`.
+    fn clear(&self) {
+        self.core.clear();
+    }
+
+    /// threading's `wait(timeout=None)`: `True` once the flag is set (before
+    /// or during the wait), `False` if the time-out expired first. Releases
+    /// the GIL while waiting.
+    #[pyo3(signature = (timeout=None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let until = wait_timeout(timeout)?;
+        if self.core.is_set() {
+            return Ok(true);
+        }
+        match until {
+            Until::Now => Ok(false),
+            _ if is_main_thread(py)? => {
+                let waiter = self._waiter();
+                Ok(waiter.block(py, until.deadline())?.is_some())
+            }
+            _ => {
+                let core = self.core.clone();
+                Ok(py.detach(move || match until.deadline() {
+                    None => {
+                        core.wait_blocking();
+                        true
+                    }
+                    Some(deadline) => core.wait_deadline(deadline),
+                }))
+            }
+        }
+    }
+
+    /// A pending wait for the flag, for the asyncio side to poll.
+    fn _waiter(&self) -> Waiter {
+        let core = self.core.clone();
+        Waiter::new(async move {
+            core.wait().await;
+            Outcome::True
+        })
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let state = if slf.get().core.is_set() {
+            "set"
+        } else {
+            "unset"
+        };
+        let name = crate::class_name(slf.as_any())?;
+        Ok(format!("<{name} at {:#x}: {state}>", slf.as_ptr() as usize))
+    }
+}

@@ -1,0 +1,218 @@
+//! `Semaphore` and `BoundedSemaphore`: threading's signatures over
+//! `syncio::Semaphore` / `syncio::BoundedSemaphore`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::prelude::*;
+use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
+
+use crate::bridge::{is_main_thread, sem_timeout, Outcome, Until, Waiter};
+
+/// The core, shared by every view of the semaphore.
+#[derive(Clone)]
+enum Core {
+    Plain(Arc<syncio::Semaphore>),
+    Bounded(Arc<syncio::BoundedSemaphore>),
+}
+
+impl Core {
+    fn sem(&self) -> &syncio::Semaphore {
+        match self {
+            Core::Plain(s) => s,
+            Core::Bounded(b) => b,
+        }
+    }
+
+    /// A `'static` wait for one permit, which it keeps (Python's `acquire`
+    /// pairs with a later `release`, not with a guard).
+    fn acquire_future(&self) -> impl Future<Output = Outcome> + Send + 'static {
+        let core = self.clone();
+        async move {
+            match core.sem().acquire().await {
+                Ok(permit) => {
+                    permit.forget();
+                    Outcome::True
+                }
+                Err(_) => unreachable!("syncio's Python semaphores are never closed"),
+            }
+        }
+    }
+}
+
+fn fairness(fair: bool) -> Fairness {
+    if fair {
+        Fairness::Fifo
+    } else {
+        Fairness::BARGING
+    }
+}
+
+fn initial_value(value: isize, what: &str) -> PyResult<usize> {
+    let Ok(value) = usize::try_from(value) else {
+        return Err(PyValueError::new_err(format!(
+            "{what} initial value must be >= 0"
+        )));
+    };
+    if value > MAX_PERMITS {
+        return Err(PyOverflowError::new_err(format!(
+            "{what} initial value must be at most {MAX_PERMITS}"
+        )));
+    }
+    Ok(value)
+}
+
+/// A semaphore usable from threads and asyncio tasks at once: threading's
+/// `Semaphore(value=1)` methods here; `syncio.Semaphore` adds the asyncio
+/// ones. FIFO by default (`fair=False`: a running caller may take a free
+/// permit ahead of sleeping waiters, whose wait is bounded).
+#[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
+pub(crate) struct Semaphore {
+    core: Core,
+}
+
+#[pymethods]
+impl Semaphore {
+    /// `_bounded=True` makes a `BoundedSemaphore`: a `release` that would
+    /// raise the count above the initial value raises `ValueError` and
+    /// changes nothing.
+    #[new]
+    #[pyo3(signature = (value=1, *, fair=true, _bounded=false))]
+    fn new(value: isize, fair: bool, _bounded: bool) -> PyResult<Self> {
+        let value = initial_value(value, "semaphore")?;
+        let fairness = fairness(fair);
+        let core = if _bounded {
+            Core::Bounded(Arc::new(syncio::BoundedSemaphore::with_fairness(
+                value, fairness,
+            )))
+        } else {
+            Core::Plain(Arc::new(syncio::Semaphore::with_fairness(value, fairness)))
+        };
+        Ok(Semaphore { core })
+    }
+
+    /// threading's `acquire(blocking=True, timeout=None)`: `True` once a
+    /// permit is taken, `False` if `blocking` is false or the time-out
+    /// expired first. Blocking waits release the GIL.
+    #[pyo3(signature = (blocking=true, timeout=None))]
+    fn acquire(&self, py: Python<'_>, blocking: bool, timeout: Option<f64>) -> PyResult<bool> {
+        let until = sem_timeout(blocking, timeout)?;
+        if self.try_take() {
+            return Ok(true);
+        }
+        self.acquire_slow(py, until)
+    }
+
+    /// `with sem:` takes a permit, waiting as long as it takes.
+    fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
+        if self.try_take() {
+            return Ok(true);
+        }
+        self.acquire_slow(py, Until::Forever)
+    }
+
+    /// Releases the permit `with sem:` took.
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+        self.release(1)
+    }
+
+    /// threading's `release(n=1)`: adds `n` permits, waking waiters in FIFO
+    /// order.
+    #[pyo3(signature = (n=1))]
+    fn release(&self, n: isize) -> PyResult<()> {
+        let Ok(n) = usize::try_from(n) else {
+            return Err(PyValueError::new_err("n must be one or more"));
+        };
+        if n == 0 {
+            return Err(PyValueError::new_err("n must be one or more"));
+        }
+        match self.core.sem().release(n) {
+            Ok(()) => Ok(()),
+            Err(ReleaseError::AboveBound { .. }) => {
+                Err(PyValueError::new_err("Semaphore released too many times"))
+            }
+            Err(_) => Err(PyOverflowError::new_err(
+                "semaphore value would exceed its maximum",
+            )),
+        }
+    }
+
+    /// asyncio's `locked()`: `True` if an acquire could not succeed at once
+    /// (no permit free, or others queued first).
+    fn locked(&self) -> bool {
+        self.core.sem().locked()
+    }
+
+    /// The number of free permits.
+    #[getter]
+    fn _value(&self) -> usize {
+        self.core.sem().available_permits()
+    }
+
+    /// Takes a permit if one is free and nobody is queued (asyncio's fast
+    /// path).
+    fn _try_acquire(&self) -> bool {
+        self.try_take()
+    }
+
+    /// A pending wait for one permit, for the asyncio side to poll.
+    fn _acquire_waiter(&self) -> Waiter {
+        Waiter::new(self.core.acquire_future())
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let this = slf.get();
+        let value = this.core.sem().available_permits();
+        let name = crate::class_name(slf.as_any())?;
+        let addr = slf.as_ptr() as usize;
+        Ok(match &this.core {
+            Core::Plain(_) => format!("<{name} at {addr:#x}: value={value}>"),
+            Core::Bounded(b) => format!("<{name} at {addr:#x}: value={value}/{}>", b.bound()),
+        })
+    }
+}
+
+impl Semaphore {
+    #[inline]
+    fn try_take(&self) -> bool {
+        match self.core.sem().try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {
+        if let Until::Now = until {
+            return Ok(false);
+        }
+        if is_main_thread(py)? {
+            // Interruptible by Ctrl-C, keeping its place in line.
+            let waiter = Waiter::new(self.core.acquire_future());
+            return Ok(waiter.block(py, until.deadline())?.is_some());
+        }
+        let core = self.core.clone();
+        let got = py.detach(move || {
+            let sem = core.sem();
+            let result = match until.deadline() {
+                None => sem
+                    .acquire_blocking()
+                    .map_err(|_| AcquireTimeoutError::Closed),
+                Some(deadline) => sem.acquire_deadline(deadline),
+            };
+            match result {
+                Ok(permit) => {
+                    permit.forget();
+                    true
+                }
+                Err(AcquireTimeoutError::Timeout) => false,
+                Err(_) => unreachable!("syncio's Python semaphores are never closed"),
+            }
+        });
+        Ok(got)
+    }
+}

@@ -1,0 +1,247 @@
+"""Drop-ins for the ``asyncio`` module's synchronization primitives.
+
+Same methods, results, exceptions, wake-up order and timing as asyncio's
+(a waiter woken from its own loop's thread is resumed exactly as asyncio would
+resume it), but thread-safe and bound to no event loop: one object can be
+awaited by tasks of several loops in several threads, and released from any
+of them or from a plain thread.
+"""
+
+import sys as _sys
+
+from . import _syncio
+from ._bridge import wait as _wait
+from ._dual import _reacquire
+from ._errors import BrokenBarrierError
+
+__all__ = [
+    "Lock",
+    "Event",
+    "Condition",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Barrier",
+    "BrokenBarrierError",
+]
+
+_marker = object()
+
+
+def _no_loop(cls, loop):
+    if loop is not _marker:
+        raise TypeError(
+            f"As of 3.10, the *loop* parameter was removed from "
+            f"{cls.__name__}() and is no longer supported."
+        )
+
+
+def _object_repr(obj, extra):
+    cls = type(obj)
+    return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
+
+
+class Lock(_syncio.Lock):
+    """``asyncio.Lock()``: ``await acquire()``, ``release()``, ``locked()``,
+    ``async with``. FIFO; a waiter that was handed the lock but has not run
+    yet holds it (``locked()`` is true)."""
+
+    __slots__ = ()
+
+    def __new__(cls, *, loop=_marker):
+        _no_loop(cls, loop)
+        return super().__new__(cls)
+
+    async def acquire(self):
+        """Acquire the lock; returns ``True``."""
+        if self._try_acquire():
+            return True
+        return await _wait(self._acquire_waiter())
+
+    def release(self):
+        """Release the lock; ``RuntimeError`` if it is not locked."""
+        if not self._release():
+            raise RuntimeError("Lock is not acquired.")
+
+    async def __aenter__(self):
+        if not self._try_acquire():
+            await _wait(self._acquire_waiter())
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.release()
+
+    def __repr__(self):
+        return _object_repr(self, "locked" if self.locked() else "unlocked")
+
+
+class Event(_syncio.Event):
+    """``asyncio.Event()``: ``await wait()``, ``set()``, ``clear()``,
+    ``is_set()``. ``set()`` may be called from any thread."""
+
+    __slots__ = ()
+
+    def __new__(cls, *, loop=_marker):
+        _no_loop(cls, loop)
+        return super().__new__(cls)
+
+    async def wait(self):
+        """Wait until the flag is set; returns ``True``."""
+        if self.is_set():
+            return True
+        return await _wait(self._waiter())
+
+    def __repr__(self):
+        return _object_repr(self, "set" if self.is_set() else "unset")
+
+
+class Semaphore(_syncio.Semaphore):
+    """``asyncio.Semaphore(value=1)``: ``await acquire()``, ``release()``,
+    ``locked()``, ``async with``. FIFO."""
+
+    __slots__ = ()
+
+    def __new__(cls, value=1, *, loop=_marker):
+        _no_loop(cls, loop)
+        if value < 0:
+            raise ValueError("Semaphore initial value must be >= 0")
+        return _syncio.Semaphore.__new__(cls, value)
+
+    async def acquire(self):
+        """Take a permit; returns ``True``."""
+        if self._try_acquire():
+            return True
+        return await _wait(self._acquire_waiter())
+
+    def release(self):
+        """Give a permit back, waking the longest-waiting task or thread."""
+        _syncio.Semaphore.release(self)
+
+    async def __aenter__(self):
+        if not self._try_acquire():
+            await _wait(self._acquire_waiter())
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.release()
+
+    def __repr__(self):
+        extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
+        return _object_repr(self, extra)
+
+
+class BoundedSemaphore(Semaphore):
+    """``asyncio.BoundedSemaphore(value=1)``: ``release()`` above the initial
+    value raises ``ValueError``."""
+
+    __slots__ = ()
+
+    def __new__(cls, value=1, *, loop=_marker):
+        _no_loop(cls, loop)
+        if value < 0:
+            raise ValueError("BoundedSemaphore initial value must be >= 0")
+        return _syncio.Semaphore.__new__(cls, value, _bounded=True)
+
+    def release(self):
+        """Give a permit back; ``ValueError`` if none is out."""
+        try:
+            _syncio.Semaphore.release(self)
+        except ValueError:
+            raise ValueError("BoundedSemaphore released too many times") from None
+
+
+class Condition:
+    """``asyncio.Condition(lock=None)``: ``await wait()``,
+    ``await wait_for(predicate)``, ``notify(n=1)``, ``notify_all()``,
+    ``async with``. The lock defaults to a new ``syncio.asyncio.Lock``.
+    Notifications are FIFO; one received by a task cancelled before it could
+    return passes to the next waiter."""
+
+    def __init__(self, lock=None, *, loop=_marker):
+        _no_loop(type(self), loop)
+        if lock is None:
+            lock = Lock()
+        self._lock = lock
+        self._queue = _syncio.NotifyQueue()
+        self.locked = lock.locked
+        self.acquire = lock.acquire
+        self.release = lock.release
+
+    async def __aenter__(self):
+        await self.acquire()
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.release()
+
+    def __repr__(self):
+        extra = "locked" if self.locked() else "unlocked"
+        waiters = self._queue.waiters
+        if waiters:
+            extra = f"{extra}, waiters:{waiters}"
+        return _object_repr(self, extra)
+
+    async def wait(self):
+        """Release the lock, wait for a notification, re-acquire the lock
+        (even if cancelled meanwhile); returns ``True``."""
+        if not self.locked():
+            raise RuntimeError("cannot wait on un-acquired lock")
+        waiter = self._queue.enter()
+        self.release()
+        try:
+            return await _wait(waiter)
+        finally:
+            await _reacquire(self.acquire)
+
+    async def wait_for(self, predicate):
+        """Wait until ``predicate()`` is true; returns its last value."""
+        result = predicate()
+        while not result:
+            await self.wait()
+            result = predicate()
+        return result
+
+    def notify(self, n=1):
+        """Wake up to ``n`` waiters, longest waiting first; the lock must be
+        held."""
+        if not self.locked():
+            raise RuntimeError("cannot notify on un-acquired lock")
+        if n > 0:
+            self._queue.notify(min(n, _sys.maxsize))
+
+    def notify_all(self):
+        """Wake every waiter; the lock must be held."""
+        self.notify(_sys.maxsize)
+
+
+class Barrier(_syncio.Barrier):
+    """``asyncio.Barrier(parties)``: ``await wait()``, ``await reset()``,
+    ``await abort()``, ``parties``, ``n_waiting``, ``broken``,
+    ``async with barrier as index``."""
+
+    __slots__ = ()
+
+    def __new__(cls, parties, *, loop=_marker):
+        _no_loop(cls, loop)
+        return super().__new__(cls, parties)
+
+    async def wait(self):
+        """Wait for all parties; returns this task's arrival index, or raises
+        ``BrokenBarrierError``."""
+        return await _wait(self._waiter())
+
+    async def reset(self):
+        """Return to the empty state; current waiters get
+        ``BrokenBarrierError``."""
+        _syncio.Barrier.reset(self)
+
+    async def abort(self):
+        """Break the barrier until ``reset()``."""
+        _syncio.Barrier.abort(self)
+
+    async def __aenter__(self):
+        return await self.wait()
+
+    async def __aexit__(self, exc_type, exc, tb):
+        pass
+
+    def __repr__(self):
+        if self.broken:
+            return _object_repr(self, "broken")
+        return _object_repr(self, f"filling, waiters:{self.n_waiting}/{self.parties}")
