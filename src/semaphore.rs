@@ -468,9 +468,8 @@ impl Semaphore {
     #[inline]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
         Acquire {
-            sem: self,
+            sem: Some(self),
             permits: n,
-            done: false,
             node: Waiter::new(),
         }
     }
@@ -679,10 +678,7 @@ impl Semaphore {
         if let Some(permit) = waiters::spin_until(|| self.try_acquire_many(n).ok()) {
             return Ok(permit);
         }
-        let leave = |fut: Pin<&mut Acquire<'_>>| {
-            let this = fut.project();
-            this.sem.leave_queue(this.node.into_ref())
-        };
+        let leave = |fut: Pin<&mut Acquire<'_>>| self.leave_queue(fut.project().node.into_ref());
         // Barging: free permits are worth a retry without waiting for a wake.
         let worth_polling = || {
             let s = self.state.load(Relaxed);
@@ -1217,9 +1213,10 @@ pin_project! {
     /// cancel-safe: see [`Semaphore`].
     #[must_use = "futures do nothing unless polled"]
     pub struct Acquire<'a> {
-        sem: &'a Semaphore,
+        // `None` once completed (no extra flag: a bool beside the node made
+        // the future's copies byte-wise and its first poll stall).
+        sem: Option<&'a Semaphore>,
         permits: usize,
-        done: bool,
         #[pin]
         node: Waiter,
     }
@@ -1231,8 +1228,11 @@ pin_project! {
             let node = this.node.into_ref();
             // The common case, a completed or never-queued acquire, needs no
             // cancellation and no call.
+            // A completed acquire is idle too, so `sem` is there when needed.
             if node.state() != WaitState::Idle {
-                this.sem.cancel_acquire(node, *this.permits);
+                if let Some(sem) = this.sem {
+                    sem.cancel_acquire(node, *this.permits);
+                }
             }
         }
     }
@@ -1244,17 +1244,16 @@ impl<'a> Future for Acquire<'a> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        assert!(!*this.done, "`Acquire` polled after completion");
-        let sem: &'a Semaphore = this.sem;
+        let sem: &'a Semaphore = this.sem.expect("`Acquire` polled after completion");
         let node = this.node.into_ref();
         let n = *this.permits;
         // Fast path, inlined: first poll, permits free, nobody queued.
         if node.state() == WaitState::Idle && n <= sem.max_request() && sem.try_take(n).is_ok() {
-            *this.done = true;
+            *this.sem = None;
             return Poll::Ready(Ok(SemaphorePermit { sem, permits: n }));
         }
         let result = std::task::ready!(sem.poll_acquire(node, n, cx));
-        *this.done = true;
+        *this.sem = None;
         Poll::Ready(result.map(|()| SemaphorePermit {
             sem,
             permits: *this.permits,
