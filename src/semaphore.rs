@@ -67,7 +67,9 @@ use pin_project_lite::pin_project;
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
 use crate::fairness::Fairness;
 use crate::raw::sync::AtomicUsize;
-use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
+use crate::raw::{
+    self as waiters, Cancel, Guarded, QueueGuard, WaitQueue, WaitState, Waiter, WakeList,
+};
 
 /// The largest number of permits a semaphore can hold, and the most a single
 /// call can ask for or release.
@@ -468,9 +470,10 @@ impl Semaphore {
     #[inline]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
         Acquire {
-            sem: Some(self),
-            permits: n,
-            node: Waiter::new(),
+            inner: Guarded::new(AcquireState {
+                sem: Some(self),
+                permits: n,
+            }),
         }
     }
 
@@ -678,7 +681,7 @@ impl Semaphore {
         if let Some(permit) = waiters::spin_until(|| self.try_acquire_many(n).ok()) {
             return Ok(permit);
         }
-        let leave = |fut: Pin<&mut Acquire<'_>>| self.leave_queue(fut.project().node.into_ref());
+        let leave = |fut: Pin<&mut Acquire<'_>>| self.leave_queue(fut.project().inner.project().1);
         // Barging: free permits are worth a retry without waiting for a wake.
         let worth_polling = || {
             let s = self.state.load(Relaxed);
@@ -1213,27 +1216,25 @@ pin_project! {
     /// cancel-safe: see [`Semaphore`].
     #[must_use = "futures do nothing unless polled"]
     pub struct Acquire<'a> {
-        // `None` once completed (no extra flag: a bool beside the node made
-        // the future's copies byte-wise and its first poll stall).
-        sem: Option<&'a Semaphore>,
-        permits: usize,
         #[pin]
-        node: Waiter,
+        inner: Guarded<AcquireState<'a>>,
     }
+}
 
-    impl PinnedDrop for Acquire<'_> {
-        #[inline]
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            let node = this.node.into_ref();
-            // The common case, a completed or never-queued acquire, needs no
-            // cancellation and no call.
-            // A completed acquire is idle too, so `sem` is there when needed.
-            if node.state() != WaitState::Idle {
-                if let Some(sem) = this.sem {
-                    sem.cancel_acquire(node, *this.permits);
-                }
-            }
+/// What an [`Acquire`] holds beside its node.
+struct AcquireState<'a> {
+    /// `None` once completed (a separate flag beside the node made the
+    /// future's copies byte-wise and its first poll stall).
+    sem: Option<&'a Semaphore>,
+    permits: usize,
+}
+
+impl Cancel for AcquireState<'_> {
+    /// Dropped while queued or notified: leave the queue or pass the grant
+    /// on. (A completed acquire is idle, so `sem` is there when needed.)
+    fn cancel(&self, node: Pin<&Waiter>) {
+        if let Some(sem) = self.sem {
+            sem.cancel_acquire(node, self.permits);
         }
     }
 }
@@ -1243,29 +1244,27 @@ impl<'a> Future for Acquire<'a> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+        let (this, node) = self.project().inner.project();
         let sem: &'a Semaphore = this.sem.expect("`Acquire` polled after completion");
-        let node = this.node.into_ref();
-        let n = *this.permits;
-        // Fast path, inlined: first poll, permits free, nobody queued.
-        if node.state() == WaitState::Idle && n <= sem.max_request() && sem.try_take(n).is_ok() {
-            *this.sem = None;
+        let n = this.permits;
+        // Fast path, inlined: first poll, permits free, nobody queued. (No
+        // size check needed: `try_take` cannot find more than the semaphore
+        // can hold.)
+        if node.state() == WaitState::Idle && sem.try_take(n).is_ok() {
+            this.sem = None;
             return Poll::Ready(Ok(SemaphorePermit { sem, permits: n }));
         }
         let result = std::task::ready!(sem.poll_acquire(node, n, cx));
-        *this.sem = None;
-        Poll::Ready(result.map(|()| SemaphorePermit {
-            sem,
-            permits: *this.permits,
-        }))
+        this.sem = None;
+        Poll::Ready(result.map(|()| SemaphorePermit { sem, permits: n }))
     }
 }
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
-            .field("permits", &self.permits)
-            .field("node", &self.node)
+            .field("permits", &self.inner.data().permits)
+            .field("node", self.inner.node())
             .finish_non_exhaustive()
     }
 }

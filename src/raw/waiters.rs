@@ -35,6 +35,7 @@
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomPinned;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -82,7 +83,10 @@ pub(crate) struct Waiter {
     /// Only accessed while linked, under the lock of the queue it is in.
     links: UnsafeCell<Links>,
     /// Only accessed under the lock of the queue the node is linked into.
-    waker: UnsafeCell<Option<Waker>>,
+    /// `None` whenever the node is not linked (every unlink takes the waker
+    /// out), and a node is never dropped while linked, so it needs no drop
+    /// glue: dropping an idle node is then one load and one test.
+    waker: UnsafeCell<ManuallyDrop<Option<Waker>>>,
     _pin: PhantomPinned,
 }
 
@@ -105,7 +109,7 @@ impl Waiter {
                     prev: None,
                     next: None,
                 }),
-                waker: UnsafeCell::new(None),
+                waker: UnsafeCell::new(ManuallyDrop::new(None)),
                 _pin: PhantomPinned,
             }
         }
@@ -139,6 +143,71 @@ impl Drop for Waiter {
     fn drop(&mut self) {
         if self.state.load(Acquire) & QUEUED_BIT != 0 {
             dropped_while_queued();
+        }
+    }
+}
+
+/// What a [`Guarded`] waiter does when it is dropped while not idle (still
+/// queued, or notified and not consumed): leave the queue, or pass on what it
+/// was handed.
+pub(crate) trait Cancel {
+    /// Called at most once, from `drop`, with the node queued or notified.
+    fn cancel(&self, node: Pin<&Waiter>);
+}
+
+/// A [`Waiter`] bundled with its owner's unpinned data `D`, which cleans up
+/// through [`Cancel`] when dropped.
+///
+/// The test for "nothing to clean up" (the node is idle: never queued, or
+/// its notification consumed) is inlined wherever the value is dropped, so
+/// the common drop of a completed wait makes no call.
+pub(crate) struct Guarded<D: Cancel> {
+    data: D,
+    node: Waiter,
+}
+
+impl<D: Cancel> Guarded<D> {
+    /// `data` beside a new, idle node.
+    #[inline]
+    pub(crate) fn new(data: D) -> Self {
+        Guarded {
+            data,
+            node: Waiter::new(),
+        }
+    }
+
+    /// The data (not pinned) and the node (pinned).
+    #[inline]
+    pub(crate) fn project(self: Pin<&mut Self>) -> (&mut D, Pin<&Waiter>) {
+        // SAFETY: `node` is structurally pinned: it is never moved out, `drop`
+        // uses it in place, and `Guarded` is `!Unpin` (as `Waiter` is). `data`
+        // is not pinned: nothing depends on its address, so `&mut D` is fine.
+        unsafe {
+            let this = self.get_unchecked_mut();
+            (&mut this.data, Pin::new_unchecked(&this.node))
+        }
+    }
+
+    /// The data.
+    pub(crate) fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// The node.
+    pub(crate) fn node(&self) -> &Waiter {
+        &self.node
+    }
+}
+
+impl<D: Cancel> Drop for Guarded<D> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.node.state.load(Acquire) != IDLE {
+            // SAFETY: a node leaves `Idle` only through `push_back`, which
+            // takes it pinned; a pinned value is dropped in place, so `node`
+            // has not moved and does not move before it is dropped.
+            let node = unsafe { Pin::new_unchecked(&self.node) };
+            self.data.cancel(node);
         }
     }
 }
@@ -317,7 +386,7 @@ impl<T> QueueGuard<'_, T> {
         // it unlinks itself before being dropped (or aborts), so the pointer
         // stays valid while it is in the list.
         unsafe {
-            *node.waker.get() = Some(waker);
+            **node.waker.get() = Some(waker);
             *node.links.get() = Links {
                 prev: self.inner.tail,
                 next: None,
@@ -339,7 +408,7 @@ impl<T> QueueGuard<'_, T> {
             return false;
         }
         // SAFETY: the node is linked into this queue and we hold its lock.
-        let slot = unsafe { &mut *node.waker.get() };
+        let slot: &mut Option<Waker> = unsafe { &mut *node.waker.get() };
         match slot {
             Some(w) if w.will_wake(waker) => {}
             _ => *slot = Some(waker.clone()),
