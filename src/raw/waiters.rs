@@ -74,6 +74,13 @@ struct Links {
 
 /// One waiter: an intrusive list node that lives inside a pinned future or a
 /// blocking call's stack frame.
+///
+/// `repr(C)`: with the fields in this order the node is initialised with
+/// plain word stores. Reordered, the bytes an empty `Option<Waker>` leaves
+/// undefined made the compiler build a new future on the stack and copy it
+/// in pieces, and the first read of `state` then stalled on store
+/// forwarding.
+#[repr(C)]
 pub(crate) struct Waiter {
     /// `IDLE`, `queue_id << 1 | QUEUED_BIT`, or `(code + 1) << 1`.
     state: AtomicUsize,
