@@ -995,6 +995,7 @@ impl Semaphore {
         Poll::Pending
     }
 
+    #[inline]
     fn finish(node: Pin<&Waiter>) -> Result<(), AcquireError> {
         match node.take_notification() {
             Some(GRANTED) => Ok(()),
@@ -1250,11 +1251,18 @@ impl<'a> Future for Acquire<'a> {
         // Fast path, inlined: first poll, permits free, nobody queued. (No
         // size check needed: `try_take` cannot find more than the semaphore
         // can hold.)
-        if node.state() == WaitState::Idle && sem.try_take(n).is_ok() {
+        let state = node.state();
+        if state == WaitState::Idle && sem.try_take(n).is_ok() {
             this.sem = None;
             return Poll::Ready(Ok(SemaphorePermit { sem, permits: n }));
         }
-        let result = std::task::ready!(sem.poll_acquire(node, n, cx));
+        let result = if let WaitState::Notified(_) = state {
+            // Served (or closed) while queued: the poll after the wake-up,
+            // inlined too.
+            Semaphore::finish(node)
+        } else {
+            std::task::ready!(sem.poll_acquire(node, n, cx))
+        };
         this.sem = None;
         Poll::Ready(result.map(|()| SemaphorePermit { sem, permits: n }))
     }
