@@ -554,10 +554,20 @@ impl WakeList {
 
     /// Wakes one waker at a time (taking it out first), so that if one
     /// panics, the `Drop` run during unwinding still wakes the others.
+    #[inline]
     fn wake_inner(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
         }
+        if !self.rest.is_empty() {
+            self.wake_rest();
+        }
+    }
+
+    /// More than one waker: out of line, the common case is one.
+    #[cold]
+    #[inline(never)]
+    fn wake_rest(&mut self) {
         // Reverse order would be cheaper to pop, but FIFO order is promised.
         self.rest.reverse();
         while let Some(w) = self.rest.pop() {
@@ -567,6 +577,7 @@ impl WakeList {
 }
 
 impl Drop for WakeList {
+    #[inline]
     fn drop(&mut self) {
         self.wake_inner();
     }
