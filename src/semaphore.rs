@@ -681,7 +681,9 @@ impl Semaphore {
         if let Some(permit) = waiters::spin_until(|| self.try_acquire_many(n).ok()) {
             return Ok(permit);
         }
-        let leave = |fut: Pin<&mut Acquire<'_>>| self.leave_queue(fut.project().inner.project().1);
+        let leave = |fut: Pin<&mut Acquire<'_>>| {
+            self.leave_queue(fut.project().inner.project().1.into_ref())
+        };
         // Barging: free permits are worth a retry without waiting for a wake.
         let worth_polling = || {
             let s = self.state.load(Relaxed);
@@ -940,10 +942,11 @@ impl Semaphore {
     #[inline(never)]
     fn poll_acquire(
         &self,
-        node: Pin<&Waiter>,
+        mut owned: Pin<&mut Waiter>,
         n: usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), AcquireError>> {
+        let node = owned.as_ref();
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued if self.barging.is_some() => {
@@ -991,7 +994,7 @@ impl Semaphore {
         if q.is_empty() && self.barging.is_some() {
             q.front_since = Some(Instant::now());
         }
-        q.push_back(node, n, cx.waker());
+        q.push_back_owned(owned.as_mut(), n, cx.waker());
         Poll::Pending
     }
 
@@ -1245,7 +1248,8 @@ impl<'a> Future for Acquire<'a> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (this, node) = self.project().inner.project();
+        let (this, mut owned) = self.project().inner.project();
+        let node = owned.as_ref();
         let sem: &'a Semaphore = this.sem.expect("`Acquire` polled after completion");
         let n = this.permits;
         // Fast path, inlined: first poll, permits free, nobody queued. (No
@@ -1261,7 +1265,7 @@ impl<'a> Future for Acquire<'a> {
             // inlined too.
             Semaphore::finish(node)
         } else {
-            std::task::ready!(sem.poll_acquire(node, n, cx))
+            std::task::ready!(sem.poll_acquire(owned.as_mut(), n, cx))
         };
         this.sem = None;
         Poll::Ready(result.map(|()| SemaphorePermit { sem, permits: n }))

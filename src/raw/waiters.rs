@@ -185,13 +185,13 @@ impl<D: Cancel> Guarded<D> {
 
     /// The data (not pinned) and the node (pinned).
     #[inline]
-    pub(crate) fn project(self: Pin<&mut Self>) -> (&mut D, Pin<&Waiter>) {
+    pub(crate) fn project(self: Pin<&mut Self>) -> (&mut D, Pin<&mut Waiter>) {
         // SAFETY: `node` is structurally pinned: it is never moved out, `drop`
         // uses it in place, and `Guarded` is `!Unpin` (as `Waiter` is). `data`
         // is not pinned: nothing depends on its address, so `&mut D` is fine.
         unsafe {
             let this = self.get_unchecked_mut();
-            (&mut this.data, Pin::new_unchecked(&this.node))
+            (&mut this.data, Pin::new_unchecked(&mut this.node))
         }
     }
 
@@ -217,6 +217,12 @@ impl<D: Cancel> Drop for Guarded<D> {
             self.data.cancel(node);
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn not_idle() -> ! {
+    panic!("syncio: waiter pushed while not idle (internal bug)");
 }
 
 /// A primitive forgot to unlink its node. Freeing it would leave a dangling
@@ -385,8 +391,35 @@ impl<T> QueueGuard<'_, T> {
             .compare_exchange(IDLE, queued, AcqRel, Relaxed)
             .is_err()
         {
-            panic!("syncio: waiter pushed while not idle (internal bug)");
+            not_idle();
         }
+        self.link_back(node, waker);
+    }
+
+    /// As [`push_back`](Self::push_back), for a node its owner holds
+    /// exclusively (`&mut`): no other thread can be pushing it anywhere, and
+    /// no queue refers to an idle node, so claiming it needs no
+    /// compare-and-swap, only a check and a store.
+    ///
+    /// # Panics
+    /// If `node` is not idle (already queued, or notified and not consumed).
+    pub(crate) fn push_back_owned(&mut self, node: Pin<&mut Waiter>, need: usize, waker: &Waker) {
+        let queued = self.queued_state();
+        let node: &Waiter = node.into_ref().get_ref();
+        // Cloned first: a panicking clone must leave the node untouched.
+        let waker = waker.clone();
+        if node.state.load(Relaxed) != IDLE {
+            not_idle();
+        }
+        node.need.store(need, Relaxed);
+        // Other threads read it only under this queue's lock, which orders it.
+        node.state.store(queued, Relaxed);
+        self.link_back(node, waker);
+    }
+
+    /// Links a node just claimed for this queue (its state names the queue).
+    #[inline]
+    fn link_back(&mut self, node: &Waiter, waker: Waker) {
         let ptr = NonNull::from(node);
         // SAFETY: the node is now marked as linked into this queue and we hold
         // its lock, so we have exclusive access to its cells. It is pinned, and
