@@ -67,7 +67,9 @@ use pin_project_lite::pin_project;
 use crate::error::{AcquireError, AcquireTimeoutError, ReleaseError, TryAcquireError};
 use crate::fairness::Fairness;
 use crate::raw::sync::AtomicUsize;
-use crate::raw::{self as waiters, QueueGuard, WaitQueue, WaitState, Waiter, WakeList};
+use crate::raw::{
+    self as waiters, Cancel, Guarded, QueueGuard, WaitQueue, WaitState, Waiter, WakeList,
+};
 
 /// The largest number of permits a semaphore can hold, and the most a single
 /// call can ask for or release.
@@ -468,10 +470,10 @@ impl Semaphore {
     #[inline]
     pub fn acquire_many(&self, n: usize) -> Acquire<'_> {
         Acquire {
-            sem: self,
-            permits: n,
-            done: false,
-            node: Waiter::new(),
+            inner: Guarded::new(AcquireState {
+                sem: Some(self),
+                permits: n,
+            }),
         }
     }
 
@@ -680,8 +682,7 @@ impl Semaphore {
             return Ok(permit);
         }
         let leave = |fut: Pin<&mut Acquire<'_>>| {
-            let this = fut.project();
-            this.sem.leave_queue(this.node.into_ref())
+            self.leave_queue(fut.project().inner.project().1.into_ref())
         };
         // Barging: free permits are worth a retry without waiting for a wake.
         let worth_polling = || {
@@ -941,10 +942,11 @@ impl Semaphore {
     #[inline(never)]
     fn poll_acquire(
         &self,
-        node: Pin<&Waiter>,
+        mut owned: Pin<&mut Waiter>,
         n: usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), AcquireError>> {
+        let node = owned.as_ref();
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued if self.barging.is_some() => {
@@ -992,10 +994,11 @@ impl Semaphore {
         if q.is_empty() && self.barging.is_some() {
             q.front_since = Some(Instant::now());
         }
-        q.push_back(node, n, cx.waker());
+        q.push_back_owned(owned.as_mut(), n, cx.waker());
         Poll::Pending
     }
 
+    #[inline]
     fn finish(node: Pin<&Waiter>) -> Result<(), AcquireError> {
         match node.take_notification() {
             Some(GRANTED) => Ok(()),
@@ -1217,23 +1220,25 @@ pin_project! {
     /// cancel-safe: see [`Semaphore`].
     #[must_use = "futures do nothing unless polled"]
     pub struct Acquire<'a> {
-        sem: &'a Semaphore,
-        permits: usize,
-        done: bool,
         #[pin]
-        node: Waiter,
+        inner: Guarded<AcquireState<'a>>,
     }
+}
 
-    impl PinnedDrop for Acquire<'_> {
-        #[inline]
-        fn drop(this: Pin<&mut Self>) {
-            let this = this.project();
-            let node = this.node.into_ref();
-            // The common case, a completed or never-queued acquire, needs no
-            // cancellation and no call.
-            if node.state() != WaitState::Idle {
-                this.sem.cancel_acquire(node, *this.permits);
-            }
+/// What an [`Acquire`] holds beside its node.
+struct AcquireState<'a> {
+    /// `None` once completed (a separate flag beside the node made the
+    /// future's copies byte-wise and its first poll stall).
+    sem: Option<&'a Semaphore>,
+    permits: usize,
+}
+
+impl Cancel for AcquireState<'_> {
+    /// Dropped while queued or notified: leave the queue or pass the grant
+    /// on. (A completed acquire is idle, so `sem` is there when needed.)
+    fn cancel(&self, node: Pin<&Waiter>) {
+        if let Some(sem) = self.sem {
+            sem.cancel_acquire(node, self.permits);
         }
     }
 }
@@ -1243,30 +1248,35 @@ impl<'a> Future for Acquire<'a> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        assert!(!*this.done, "`Acquire` polled after completion");
-        let sem: &'a Semaphore = this.sem;
-        let node = this.node.into_ref();
-        let n = *this.permits;
-        // Fast path, inlined: first poll, permits free, nobody queued.
-        if node.state() == WaitState::Idle && n <= sem.max_request() && sem.try_take(n).is_ok() {
-            *this.done = true;
+        let (this, mut owned) = self.project().inner.project();
+        let node = owned.as_ref();
+        let sem: &'a Semaphore = this.sem.expect("`Acquire` polled after completion");
+        let n = this.permits;
+        // Fast path, inlined: first poll, permits free, nobody queued. (No
+        // size check needed: `try_take` cannot find more than the semaphore
+        // can hold.)
+        let state = node.state();
+        if state == WaitState::Idle && sem.try_take(n).is_ok() {
+            this.sem = None;
             return Poll::Ready(Ok(SemaphorePermit { sem, permits: n }));
         }
-        let result = std::task::ready!(sem.poll_acquire(node, n, cx));
-        *this.done = true;
-        Poll::Ready(result.map(|()| SemaphorePermit {
-            sem,
-            permits: *this.permits,
-        }))
+        let result = if let WaitState::Notified(_) = state {
+            // Served (or closed) while queued: the poll after the wake-up,
+            // inlined too.
+            Semaphore::finish(node)
+        } else {
+            std::task::ready!(sem.poll_acquire(owned.as_mut(), n, cx))
+        };
+        this.sem = None;
+        Poll::Ready(result.map(|()| SemaphorePermit { sem, permits: n }))
     }
 }
 
 impl fmt::Debug for Acquire<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Acquire")
-            .field("permits", &self.permits)
-            .field("node", &self.node)
+            .field("permits", &self.inner.data().permits)
+            .field("node", self.inner.node())
             .finish_non_exhaustive()
     }
 }

@@ -14,6 +14,6 @@ pub(crate) mod sync;
 pub(crate) mod waiters;
 
 pub(crate) use waiters::{
-    block_on, block_on_hinted, block_on_until, deadline_after, spin_until, QueueGuard, WaitQueue,
-    WaitState, Waiter, WakeList,
+    block_on, block_on_hinted, block_on_until, deadline_after, spin_until, Cancel, Guarded,
+    QueueGuard, WaitQueue, WaitState, Waiter, WakeList,
 };

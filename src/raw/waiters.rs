@@ -35,6 +35,7 @@
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomPinned;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -73,6 +74,13 @@ struct Links {
 
 /// One waiter: an intrusive list node that lives inside a pinned future or a
 /// blocking call's stack frame.
+///
+/// `repr(C)`: with the fields in this order the node is initialised with
+/// plain word stores. Reordered, the bytes an empty `Option<Waker>` leaves
+/// undefined made the compiler build a new future on the stack and copy it
+/// in pieces, and the first read of `state` then stalled on store
+/// forwarding.
+#[repr(C)]
 pub(crate) struct Waiter {
     /// `IDLE`, `queue_id << 1 | QUEUED_BIT`, or `(code + 1) << 1`.
     state: AtomicUsize,
@@ -82,7 +90,10 @@ pub(crate) struct Waiter {
     /// Only accessed while linked, under the lock of the queue it is in.
     links: UnsafeCell<Links>,
     /// Only accessed under the lock of the queue the node is linked into.
-    waker: UnsafeCell<Option<Waker>>,
+    /// `None` whenever the node is not linked (every unlink takes the waker
+    /// out), and a node is never dropped while linked, so it needs no drop
+    /// glue: dropping an idle node is then one load and one test.
+    waker: UnsafeCell<ManuallyDrop<Option<Waker>>>,
     _pin: PhantomPinned,
 }
 
@@ -105,7 +116,7 @@ impl Waiter {
                     prev: None,
                     next: None,
                 }),
-                waker: UnsafeCell::new(None),
+                waker: UnsafeCell::new(ManuallyDrop::new(None)),
                 _pin: PhantomPinned,
             }
         }
@@ -141,6 +152,77 @@ impl Drop for Waiter {
             dropped_while_queued();
         }
     }
+}
+
+/// What a [`Guarded`] waiter does when it is dropped while not idle (still
+/// queued, or notified and not consumed): leave the queue, or pass on what it
+/// was handed.
+pub(crate) trait Cancel {
+    /// Called at most once, from `drop`, with the node queued or notified.
+    fn cancel(&self, node: Pin<&Waiter>);
+}
+
+/// A [`Waiter`] bundled with its owner's unpinned data `D`, which cleans up
+/// through [`Cancel`] when dropped.
+///
+/// The test for "nothing to clean up" (the node is idle: never queued, or
+/// its notification consumed) is inlined wherever the value is dropped, so
+/// the common drop of a completed wait makes no call.
+pub(crate) struct Guarded<D: Cancel> {
+    data: D,
+    node: Waiter,
+}
+
+impl<D: Cancel> Guarded<D> {
+    /// `data` beside a new, idle node.
+    #[inline]
+    pub(crate) fn new(data: D) -> Self {
+        Guarded {
+            data,
+            node: Waiter::new(),
+        }
+    }
+
+    /// The data (not pinned) and the node (pinned).
+    #[inline]
+    pub(crate) fn project(self: Pin<&mut Self>) -> (&mut D, Pin<&mut Waiter>) {
+        // SAFETY: `node` is structurally pinned: it is never moved out, `drop`
+        // uses it in place, and `Guarded` is `!Unpin` (as `Waiter` is). `data`
+        // is not pinned: nothing depends on its address, so `&mut D` is fine.
+        unsafe {
+            let this = self.get_unchecked_mut();
+            (&mut this.data, Pin::new_unchecked(&mut this.node))
+        }
+    }
+
+    /// The data.
+    pub(crate) fn data(&self) -> &D {
+        &self.data
+    }
+
+    /// The node.
+    pub(crate) fn node(&self) -> &Waiter {
+        &self.node
+    }
+}
+
+impl<D: Cancel> Drop for Guarded<D> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.node.state.load(Acquire) != IDLE {
+            // SAFETY: a node leaves `Idle` only through `push_back`, which
+            // takes it pinned; a pinned value is dropped in place, so `node`
+            // has not moved and does not move before it is dropped.
+            let node = unsafe { Pin::new_unchecked(&self.node) };
+            self.data.cancel(node);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn not_idle() -> ! {
+    panic!("syncio: waiter pushed while not idle (internal bug)");
 }
 
 /// A primitive forgot to unlink its node. Freeing it would leave a dangling
@@ -309,15 +391,42 @@ impl<T> QueueGuard<'_, T> {
             .compare_exchange(IDLE, queued, AcqRel, Relaxed)
             .is_err()
         {
-            panic!("syncio: waiter pushed while not idle (internal bug)");
+            not_idle();
         }
+        self.link_back(node, waker);
+    }
+
+    /// As [`push_back`](Self::push_back), for a node its owner holds
+    /// exclusively (`&mut`): no other thread can be pushing it anywhere, and
+    /// no queue refers to an idle node, so claiming it needs no
+    /// compare-and-swap, only a check and a store.
+    ///
+    /// # Panics
+    /// If `node` is not idle (already queued, or notified and not consumed).
+    pub(crate) fn push_back_owned(&mut self, node: Pin<&mut Waiter>, need: usize, waker: &Waker) {
+        let queued = self.queued_state();
+        let node: &Waiter = node.into_ref().get_ref();
+        // Cloned first: a panicking clone must leave the node untouched.
+        let waker = waker.clone();
+        if node.state.load(Relaxed) != IDLE {
+            not_idle();
+        }
+        node.need.store(need, Relaxed);
+        // Other threads read it only under this queue's lock, which orders it.
+        node.state.store(queued, Relaxed);
+        self.link_back(node, waker);
+    }
+
+    /// Links a node just claimed for this queue (its state names the queue).
+    #[inline]
+    fn link_back(&mut self, node: &Waiter, waker: Waker) {
         let ptr = NonNull::from(node);
         // SAFETY: the node is now marked as linked into this queue and we hold
         // its lock, so we have exclusive access to its cells. It is pinned, and
         // it unlinks itself before being dropped (or aborts), so the pointer
         // stays valid while it is in the list.
         unsafe {
-            *node.waker.get() = Some(waker);
+            **node.waker.get() = Some(waker);
             *node.links.get() = Links {
                 prev: self.inner.tail,
                 next: None,
@@ -339,7 +448,7 @@ impl<T> QueueGuard<'_, T> {
             return false;
         }
         // SAFETY: the node is linked into this queue and we hold its lock.
-        let slot = unsafe { &mut *node.waker.get() };
+        let slot: &mut Option<Waker> = unsafe { &mut *node.waker.get() };
         match slot {
             Some(w) if w.will_wake(waker) => {}
             _ => *slot = Some(waker.clone()),
@@ -478,10 +587,20 @@ impl WakeList {
 
     /// Wakes one waker at a time (taking it out first), so that if one
     /// panics, the `Drop` run during unwinding still wakes the others.
+    #[inline]
     fn wake_inner(&mut self) {
         if let Some(w) = self.first.take() {
             w.wake();
         }
+        if !self.rest.is_empty() {
+            self.wake_rest();
+        }
+    }
+
+    /// More than one waker: out of line, the common case is one.
+    #[cold]
+    #[inline(never)]
+    fn wake_rest(&mut self) {
         // Reverse order would be cheaper to pop, but FIFO order is promised.
         self.rest.reverse();
         while let Some(w) = self.rest.pop() {
@@ -491,6 +610,7 @@ impl WakeList {
 }
 
 impl Drop for WakeList {
+    #[inline]
     fn drop(&mut self) {
         self.wake_inner();
     }
