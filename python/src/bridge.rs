@@ -343,6 +343,48 @@ pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
     get_ident.call0()?.eq(main.bind(py))
 }
 
+/// The asyncio waiters of one primitive that have not resumed yet: what
+/// asyncio's `_waiters` holds. Each one's end (resumed, or dropped) is
+/// announced on `resumed`.
+#[derive(Default)]
+pub(crate) struct AsyncioWaiters {
+    count: std::sync::atomic::AtomicUsize,
+    resumed: syncio::Condition,
+}
+
+impl AsyncioWaiters {
+    pub(crate) fn count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+}
+
+/// Counts one asyncio waiter in [`AsyncioWaiters`] from its start until it
+/// resumes or is dropped.
+pub(crate) struct InFlight(Arc<AsyncioWaiters>);
+
+impl InFlight {
+    pub(crate) fn enter(waiters: &Arc<AsyncioWaiters>) -> Self {
+        waiters.count.fetch_add(1, Ordering::AcqRel);
+        InFlight(waiters.clone())
+    }
+
+    /// Other asyncio waiters that have not resumed yet.
+    pub(crate) fn others(&self) -> usize {
+        self.0.count().saturating_sub(1)
+    }
+
+    pub(crate) fn resumed(&self) -> &syncio::Condition {
+        &self.0.resumed
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.count.fetch_sub(1, Ordering::AcqRel);
+        self.0.resumed.notify_all();
+    }
+}
+
 /// When a timed wait ends.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Until {

@@ -7,7 +7,9 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use syncio::Fairness;
 
-use crate::bridge::{is_main_thread, lock_timeout, Outcome, Until, Waiter};
+use crate::bridge::{
+    is_main_thread, lock_timeout, AsyncioWaiters, InFlight, Outcome, Until, Waiter,
+};
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
@@ -15,6 +17,7 @@ use crate::bridge::{is_main_thread, lock_timeout, Outcome, Until, Waiter};
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Lock {
     core: Arc<syncio::Lock>,
+    asyncio_waiters: Arc<AsyncioWaiters>,
 }
 
 fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + Send + 'static {
@@ -37,6 +40,7 @@ impl Lock {
         };
         Lock {
             core: Arc::new(syncio::Lock::with_fairness(fairness)),
+            asyncio_waiters: Arc::default(),
         }
     }
 
@@ -91,7 +95,27 @@ impl Lock {
 
     /// A pending acquire, for the asyncio side to poll.
     fn _acquire_waiter(&self) -> Waiter {
-        Waiter::new(acquire_future(&self.core))
+        let in_flight = InFlight::enter(&self.asyncio_waiters);
+        let acquire = acquire_future(&self.core);
+        Waiter::new(async move {
+            let outcome = acquire.await;
+            drop(in_flight);
+            outcome
+        })
+    }
+
+    /// asyncio's fast path: acquires only if free, nobody is queued, and no
+    /// asyncio waiter is still to resume (one handed the permit but not run
+    /// yet goes first, as in asyncio, where it stays in `_waiters` until it
+    /// runs).
+    fn _asyncio_try_acquire(&self) -> bool {
+        self.asyncio_waiters.count() == 0 && self.try_take()
+    }
+
+    /// asyncio waiters queued or handed the permit but not resumed yet.
+    #[getter]
+    fn _asyncio_waiters(&self) -> usize {
+        self.asyncio_waiters.count()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -2,13 +2,16 @@
 //! `syncio::Semaphore` / `syncio::BoundedSemaphore`.
 
 use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
-use crate::bridge::{is_main_thread, sem_timeout, Outcome, Until, Waiter};
+use crate::bridge::{
+    is_main_thread, sem_timeout, AsyncioWaiters, InFlight, Outcome, Until, Waiter,
+};
 
 /// The core, shared by every view of the semaphore.
 #[derive(Clone)]
@@ -70,6 +73,7 @@ fn initial_value(value: isize, what: &str) -> PyResult<usize> {
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Semaphore {
     core: Core,
+    asyncio_waiters: Arc<AsyncioWaiters>,
 }
 
 #[pymethods]
@@ -89,7 +93,10 @@ impl Semaphore {
         } else {
             Core::Plain(Arc::new(syncio::Semaphore::with_fairness(value, fairness)))
         };
-        Ok(Semaphore { core })
+        Ok(Semaphore {
+            core,
+            asyncio_waiters: Arc::default(),
+        })
     }
 
     /// threading's `acquire(blocking=True, timeout=None)`: `True` once a
@@ -159,7 +166,38 @@ impl Semaphore {
 
     /// A pending wait for one permit, for the asyncio side to poll.
     fn _acquire_waiter(&self) -> Waiter {
-        Waiter::new(self.core.acquire_future())
+        let in_flight = InFlight::enter(&self.asyncio_waiters);
+        let acquire = self.core.acquire_future();
+        let core = self.core.clone();
+        Waiter::new(async move {
+            {
+                // asyncio: while an earlier waiter has not resumed, a free
+                // permit is not a newcomer's; it waits until one resumes
+                // (and passes on what it does not need).
+                let mut resumed = pin!(in_flight.resumed().notified());
+                resumed.as_mut().enable();
+                if in_flight.others() > 0 && core.sem().available_permits() > 0 {
+                    resumed.await;
+                }
+            }
+            let outcome = acquire.await;
+            drop(in_flight);
+            outcome
+        })
+    }
+
+    /// asyncio's fast path: acquires only if free, nobody is queued, and no
+    /// asyncio waiter is still to resume (one handed the permit but not run
+    /// yet goes first, as in asyncio, where it stays in `_waiters` until it
+    /// runs).
+    fn _asyncio_try_acquire(&self) -> bool {
+        self.asyncio_waiters.count() == 0 && self.try_take()
+    }
+
+    /// asyncio waiters queued or handed the permit but not resumed yet.
+    #[getter]
+    fn _asyncio_waiters(&self) -> usize {
+        self.asyncio_waiters.count()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

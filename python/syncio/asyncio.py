@@ -28,11 +28,9 @@ _marker = object()
 
 
 def _no_loop(cls, loop):
+    # asyncio's classes lost their *loop* parameter in 3.10; say so as they do.
     if loop is not _marker:
-        raise TypeError(
-            f"As of 3.10, the *loop* parameter was removed from "
-            f"{cls.__name__}() and is no longer supported."
-        )
+        raise TypeError(f"{cls.__name__}.__init__() got an unexpected keyword argument 'loop'")
 
 
 def _object_repr(obj, extra):
@@ -53,7 +51,7 @@ class Lock(_syncio.Lock):
 
     async def acquire(self):
         """Acquire the lock; returns ``True``."""
-        if self._try_acquire():
+        if self._asyncio_try_acquire():
             return True
         return await _wait(self._acquire_waiter())
 
@@ -63,7 +61,7 @@ class Lock(_syncio.Lock):
             raise RuntimeError("Lock is not acquired.")
 
     async def __aenter__(self):
-        if not self._try_acquire():
+        if not self._asyncio_try_acquire():
             await _wait(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
@@ -107,7 +105,7 @@ class Semaphore(_syncio.Semaphore):
 
     async def acquire(self):
         """Take a permit; returns ``True``."""
-        if self._try_acquire():
+        if self._asyncio_try_acquire():
             return True
         return await _wait(self._acquire_waiter())
 
@@ -116,11 +114,15 @@ class Semaphore(_syncio.Semaphore):
         _syncio.Semaphore.release(self)
 
     async def __aenter__(self):
-        if not self._try_acquire():
+        if not self._asyncio_try_acquire():
             await _wait(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
         self.release()
+
+    def locked(self):
+        """``True`` if an ``acquire()`` would have to wait."""
+        return self._asyncio_waiters > 0 or _syncio.Semaphore.locked(self)
 
     def __repr__(self):
         extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
@@ -210,30 +212,86 @@ class Condition:
         self.notify(_sys.maxsize)
 
 
-class Barrier(_syncio.Barrier):
+_FILLING, _DRAINING, _RESETTING, _BROKEN = "filling", "draining", "resetting", "broken"
+
+
+class Barrier:
     """``asyncio.Barrier(parties)``: ``await wait()``, ``await reset()``,
     ``await abort()``, ``parties``, ``n_waiting``, ``broken``,
-    ``async with barrier as index``."""
+    ``async with barrier as index``.
 
-    __slots__ = ()
+    asyncio's barrier has two states that last as long as tasks take to run:
+    *draining* (released tasks still leaving ``wait()``; newcomers wait for
+    the next cycle) and *resetting* (waiters of a reset cycle still leaving).
+    To keep them, this one is a state machine guarded by a
+    ``syncio.asyncio.Condition``, which makes it thread-safe and loop-free
+    like the rest. (``syncio.Barrier``, for threads and tasks at once, is
+    built on the Rust core instead.)
+    """
 
-    def __new__(cls, parties, *, loop=_marker):
-        _no_loop(cls, loop)
-        return super().__new__(cls, parties)
+    def __init__(self, parties, *, loop=_marker):
+        _no_loop(type(self), loop)
+        if parties < 1:
+            raise ValueError("parties must be > 0")
+        self._parties = parties
+        self._cond = Condition()
+        self._phase = _FILLING
+        self._inside = 0  # tasks between their arrival and their return
 
     async def wait(self):
         """Wait for all parties; returns this task's arrival index, or raises
         ``BrokenBarrierError``."""
-        return await _wait(self._waiter())
+        async with self._cond:
+            # Arrivals during draining or resetting wait for the next cycle.
+            await self._cond.wait_for(lambda: self._phase in (_FILLING, _BROKEN))
+            if self._phase == _BROKEN:
+                raise BrokenBarrierError("Barrier aborted")
+            index = self._inside
+            self._inside += 1
+            try:
+                if index + 1 == self._parties:
+                    self._phase = _DRAINING
+                    self._cond.notify_all()
+                else:
+                    await self._cond.wait_for(lambda: self._phase != _FILLING)
+                    if self._phase in (_BROKEN, _RESETTING):
+                        raise BrokenBarrierError("Abort or reset of barrier")
+                return index
+            finally:
+                self._inside -= 1
+                if self._inside == 0 and self._phase in (_DRAINING, _RESETTING):
+                    # The last one out opens the next cycle.
+                    self._phase = _FILLING
+                    self._cond.notify_all()
 
     async def reset(self):
         """Return to the empty state; current waiters get
         ``BrokenBarrierError``."""
-        _syncio.Barrier.reset(self)
+        async with self._cond:
+            self._phase = _RESETTING if self._inside > 0 else _FILLING
+            self._cond.notify_all()
 
     async def abort(self):
-        """Break the barrier until ``reset()``."""
-        _syncio.Barrier.abort(self)
+        """Break the barrier: current and later waiters get
+        ``BrokenBarrierError`` until ``reset()``."""
+        async with self._cond:
+            self._phase = _BROKEN
+            self._cond.notify_all()
+
+    @property
+    def parties(self):
+        """The number of tasks needed to pass."""
+        return self._parties
+
+    @property
+    def n_waiting(self):
+        """The number of tasks waiting in the filling cycle."""
+        return self._inside if self._phase == _FILLING else 0
+
+    @property
+    def broken(self):
+        """``True`` if the barrier is broken."""
+        return self._phase == _BROKEN
 
     async def __aenter__(self):
         return await self.wait()
@@ -242,6 +300,7 @@ class Barrier(_syncio.Barrier):
         pass
 
     def __repr__(self):
-        if self.broken:
-            return _object_repr(self, "broken")
-        return _object_repr(self, f"filling, waiters:{self.n_waiting}/{self.parties}")
+        extra = self._phase
+        if self._phase != _BROKEN:
+            extra = f"{extra}, waiters:{self.n_waiting}/{self._parties}"
+        return _object_repr(self, extra)
