@@ -44,6 +44,25 @@ for example in workers bank producer_consumer start_signal phased_workers; do
     timeout 120 cargo run --quiet --example "$example" >/dev/null
 done
 
-# One closing line for the whole run.
+echo "== python: build the extension (maturin, in a fresh virtual environment) and run its tests"
+# CPython's own tests (test.lock_tests, test.test_asyncio.test_locks) come
+# from the interpreter's `test` package.
+python=${PYTHON:-python3}
+"$python" -c 'import test.lock_tests, test.test_asyncio.test_locks' || {
+    echo "error: $python lacks CPython's test package (test.lock_tests)" >&2
+    exit 1
+}
+venv=target/py-venv
+rm -rf "$venv"
+"$python" -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "maturin==1.16.0" "pytest==8.*"
+(cd python && VIRTUAL_ENV="$PWD/../$venv" "../$venv/bin/maturin" develop --release --quiet)
+py_log=$(mktemp)
+trap 'rm -f "$log" "$loom_log" "$py_log"' EXIT
+(cd python && timeout 900 "../$venv/bin/python" -m pytest -q -rs tests) 2>&1 | tee "$py_log"
+
+# One closing line for the Rust tests, one for the Python ones.
 awk '/^test result:/ { p += $4; f += $6; i += $8 }
      END { printf "rust: %d passed, %d failed, %d skipped\n", p, f, i }' "$log"
+grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$py_log" | tail -1 | sed 's/^=* */python: /; s/ *=*$//'

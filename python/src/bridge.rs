@@ -107,8 +107,11 @@ impl Waiter {
     pub(crate) fn enable(&self) {
         let mut slot = lock(&self.fut);
         if let Some(fut) = slot.as_mut() {
-            if let Poll::Ready(_) = fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-                unreachable!("a freshly queued wait is not ready before it is polled");
+            let mut cx = Context::from_waker(Waker::noop());
+            if let Poll::Ready(outcome) = fut.as_mut().poll(&mut cx) {
+                // Notified already (by another thread, between queueing and
+                // this poll's check): keep the result for the real poll.
+                *fut = Box::pin(std::future::ready(outcome));
             }
         }
     }

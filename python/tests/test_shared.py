@@ -1,0 +1,364 @@
+"""What CPython's tests cannot cover: one object shared by threads and by
+tasks of several event loops in several threads, with cancellations and
+time-outs, checked for lost permits, exceeded holder counts and lost
+notifications."""
+
+import _thread
+import asyncio
+import random
+import threading
+import time
+
+import pytest
+
+import syncio
+import syncio.asyncio as sa
+
+SEED = random.randrange(1 << 32)
+
+
+def run_loops(n_loops, coro_factory):
+    """Run ``coro_factory(i)`` on ``n_loops`` event loops, each in its own
+    thread; return their results."""
+    results = [None] * n_loops
+    errors = []
+
+    def run(i):
+        try:
+            results[i] = asyncio.run(coro_factory(i))
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n_loops)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+class Holders:
+    """Counts how many hold a permit at once."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.now = 0
+        self.peak = 0
+        self.entries = 0
+        self.guard = threading.Lock()
+
+    def __enter__(self):
+        with self.guard:
+            self.now += 1
+            self.entries += 1
+            self.peak = max(self.peak, self.now)
+            assert self.now <= self.limit, "more holders than permits"
+
+    def __exit__(self, *exc):
+        with self.guard:
+            self.now -= 1
+
+
+@pytest.mark.parametrize("fair", [True, False])
+def test_semaphore_shared_by_threads_and_loops_with_cancellation(fair):
+    rng = random.Random(SEED)
+    permits = 3
+    sem = syncio.Semaphore(permits, fair=fair)
+    holders = Holders(permits)
+    rounds = 300
+
+    async def tasks(i):
+        seeds = [rng.random() for _ in range(8)]
+
+        async def worker(x):
+            done = 0
+            for _ in range(rounds):
+                async with sem:
+                    with holders:
+                        if x < 0.5:
+                            await asyncio.sleep(0)
+                done += 1
+            return done
+
+        async def canceller():
+            # Tasks cancelled while waiting, or just after being handed a
+            # permit, must give it back.
+            cancelled = 0
+            for _ in range(rounds // 3):
+                t = asyncio.ensure_future(sem.async_acquire())
+                await asyncio.sleep(0)
+                if t.cancel():
+                    cancelled += 1
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    continue
+                sem.release()
+            return cancelled
+
+        done = await asyncio.gather(*(worker(x) for x in seeds), canceller())
+        return sum(done[:-1])
+
+    def thread_worker(out, i):
+        n = 0
+        for k in range(rounds):
+            if k % 5 == 0:
+                # A short timed wait that may expire.
+                if not sem.acquire(timeout=0.0005):
+                    continue
+            else:
+                sem.acquire()
+            with holders:
+                pass
+            sem.release()
+            n += 1
+        out[i] = n
+
+    out = [0] * 3
+    threads = [threading.Thread(target=thread_worker, args=(out, i)) for i in range(3)]
+    for t in threads:
+        t.start()
+    task_done = run_loops(2, tasks)
+    for t in threads:
+        t.join()
+    assert sum(task_done) == 2 * 8 * rounds
+    assert holders.now == 0
+    assert holders.peak <= permits
+    # No permit lost: all of them can be taken again, and no more.
+    assert sem._value == permits, f"seed {SEED}"
+    for _ in range(permits):
+        assert sem.acquire(blocking=False)
+    assert not sem.acquire(blocking=False)
+
+
+def test_lock_shared_by_a_thread_and_two_loops_excludes():
+    lock = syncio.Lock()
+    inside = []
+    counter = [0]
+
+    async def tasks(i):
+        async def one():
+            for _ in range(200):
+                async with lock:
+                    inside.append(1)
+                    assert len(inside) == 1
+                    counter[0] += 1
+                    await asyncio.sleep(0)
+                    inside.pop()
+
+        await asyncio.gather(*(one() for _ in range(4)))
+
+    def thread():
+        for _ in range(400):
+            with lock:
+                inside.append(1)
+                assert len(inside) == 1
+                counter[0] += 1
+                inside.pop()
+
+    t = threading.Thread(target=thread)
+    t.start()
+    run_loops(2, tasks)
+    t.join()
+    assert counter[0] == 2 * 4 * 200 + 400
+    assert not lock.locked()
+
+
+def test_asyncio_dropin_awaited_from_two_loops_and_released_by_a_thread():
+    sem = sa.Semaphore(0)
+    got = []
+
+    async def take(i):
+        await asyncio.wait_for(sem.acquire(), 10)
+        got.append(i)
+
+    def releaser():
+        while len(got) < 2 and sem._asyncio_waiters < 2:
+            time.sleep(0.001)
+        sem.release()
+        sem.release()
+
+    t = threading.Thread(target=releaser)
+    t.start()
+    run_loops(2, take)
+    t.join()
+    assert sorted(got) == [0, 1]
+    assert sem._value == 0
+
+
+def test_event_set_by_a_thread_wakes_tasks_on_two_loops_and_threads():
+    ev = syncio.Event()
+    woken = []
+
+    async def waiter(i):
+        assert await asyncio.wait_for(ev.async_wait(), 10)
+        woken.append(f"task{i}")
+
+    def thread_waiter(i):
+        assert ev.wait(10)
+        woken.append(f"thread{i}")
+
+    threads = [threading.Thread(target=thread_waiter, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    setter = threading.Timer(0.05, ev.set)
+    setter.start()
+    run_loops(2, waiter)
+    for t in threads:
+        t.join()
+    assert sorted(woken) == ["task0", "task1", "thread0", "thread1"]
+
+
+def test_condition_notifications_cross_from_threads_to_tasks_in_fifo_order():
+    cond = syncio.Condition()
+    order = []
+    ready = []
+
+    async def task_waiter():
+        async with cond:
+            ready.append("task")
+            await cond.async_wait()
+            order.append("task")
+
+    def thread_waiter():
+        with cond:
+            ready.append("thread")
+            assert cond.wait(10)
+            order.append("thread")
+
+    async def main():
+        t = asyncio.create_task(task_waiter())
+        while not ready:
+            await asyncio.sleep(0.001)
+        th = threading.Thread(target=thread_waiter)
+        th.start()
+        while len(ready) < 2:
+            await asyncio.sleep(0.001)
+        async with cond:
+            cond.notify(1)  # the task waited longest
+        await t
+        async with cond:
+            cond.notify(1)
+        await asyncio.get_running_loop().run_in_executor(None, th.join)
+
+    asyncio.run(main())
+    assert order == ["task", "thread"]
+
+
+def test_condition_notification_to_a_cancelled_task_passes_on():
+    cond = syncio.Condition()
+    got = []
+
+    async def main():
+        async def w(name):
+            async with cond:
+                await cond.async_wait()
+                got.append(name)
+
+        first = asyncio.create_task(w("first"))
+        second = asyncio.create_task(w("second"))
+        await asyncio.sleep(0.01)
+        async with cond:
+            cond.notify(1)  # to `first`...
+        first.cancel()  # ...which is cancelled before it runs
+        await asyncio.gather(first, return_exceptions=True)
+        await asyncio.wait_for(second, 10)
+
+    asyncio.run(main())
+    assert got == ["second"]
+
+
+def test_thread_timeout_racing_a_release_loses_no_permit():
+    sem = syncio.Semaphore(0)
+    rng = random.Random(SEED)
+    for _ in range(200):
+        t = threading.Thread(target=lambda: sem.acquire(timeout=0.0002) and sem.release())
+        t.start()
+        time.sleep(rng.random() * 0.0004)
+        sem.release()
+        t.join()
+        assert sem.acquire(blocking=False), f"permit lost (seed {SEED})"
+        assert sem._value == 0
+
+
+def test_barrier_shared_by_threads_and_tasks_runs_the_action_once_per_cycle():
+    calls = []
+    barrier = syncio.Barrier(4, action=lambda: calls.append(1))
+    indices = []
+
+    async def tasks(i):
+        out = []
+        for _ in range(20):
+            out.append(await asyncio.wait_for(barrier.async_wait(), 10))
+        return out
+
+    def thread():
+        for _ in range(20):
+            indices.append(barrier.wait(10))
+
+    threads = [threading.Thread(target=thread) for _ in range(2)]
+    for t in threads:
+        t.start()
+    results = run_loops(2, tasks)
+    for t in threads:
+        t.join()
+    assert len(calls) == 20
+    assert len(indices) + sum(map(len, results)) == 80
+    assert not barrier.broken
+
+
+def test_barrier_action_that_raises_breaks_it_and_raises_in_its_caller():
+    def action():
+        raise KeyError("boom")
+
+    barrier = syncio.Barrier(2, action=action)
+    errors = []
+
+    def other():
+        try:
+            barrier.wait(10)
+        except syncio.BrokenBarrierError as e:
+            errors.append(e)
+
+    t = threading.Thread(target=other)
+    t.start()
+    while barrier.n_waiting < 1:
+        time.sleep(0.001)
+    with pytest.raises(KeyError):
+        barrier.wait(10)
+    t.join()
+    assert len(errors) == 1 and barrier.broken
+    assert isinstance(errors[0], threading.BrokenBarrierError)
+    assert isinstance(errors[0], asyncio.BrokenBarrierError)
+
+
+def test_ctrl_c_interrupts_a_blocked_main_thread_and_keeps_the_permit():
+    sem = syncio.Semaphore(0)
+    timer = threading.Timer(0.1, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        sem.acquire(timeout=10)
+    timer.join()
+    sem.release()
+    assert sem.acquire(blocking=False)
+
+
+def test_errors_match_threading_and_asyncio():
+    with pytest.raises(ValueError, match="must be >= 0"):
+        syncio.Semaphore(-1)
+    with pytest.raises(ValueError, match="released too many times"):
+        syncio.BoundedSemaphore(1).release()
+    with pytest.raises(ValueError, match="released too many times"):
+        sa.BoundedSemaphore(1).release()
+    with pytest.raises(RuntimeError, match="Lock is not acquired"):
+        sa.Lock().release()
+    with pytest.raises(RuntimeError, match="release unlocked lock"):
+        syncio.Lock().release()
+    with pytest.raises(ValueError, match="parties must be > 0"):
+        syncio.Barrier(0)
+    with pytest.raises(ValueError):
+        syncio.Lock().acquire(timeout=float("nan"))
+    with pytest.raises(RuntimeError, match="un-acquired"):
+        syncio.Condition().notify()
