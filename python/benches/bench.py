@@ -133,6 +133,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", help="also write the markdown report here")
+    parser.add_argument("--only", help="run only the workloads whose title contains this")
     args = parser.parse_args()
 
     lines = [
@@ -140,13 +141,21 @@ def main():
         "| --- | --- | ---: | ---: |",
     ]
     for title, contenders, run, reference in WORKLOADS:
-        medians = {}
-        for name, make in contenders().items():
-            if run is contended_threads and "Lock" in name:
-                continue  # a Semaphore(2) workload
-            samples = [run(make) for _ in range(args.repeat)]
-            medians[name] = statistics.median(samples)
-            print(f"{title:48} {name:30} {fmt(medians[name])}", file=sys.stderr)
+        if args.only and args.only not in title:
+            continue
+        makers = {
+            name: make
+            for name, make in contenders().items()
+            if not (run is contended_threads and "Lock" in name)  # a Semaphore(2) workload
+        }
+        samples = {name: [] for name in makers}
+        # Round-robin, so that a noisy moment hits every contender alike.
+        for _ in range(args.repeat):
+            for name, make in makers.items():
+                samples[name].append(run(make))
+        medians = {name: statistics.median(s) for name, s in samples.items()}
+        for name, m in medians.items():
+            print(f"{title:48} {name:30} {fmt(m)}", file=sys.stderr)
         ref = medians[reference]
         for name, m in medians.items():
             ratio = m / ref

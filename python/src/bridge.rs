@@ -138,34 +138,57 @@ fn finished() -> PyErr {
 
 #[pymethods]
 impl Waiter {
-    /// Polls the wait from the asyncio task running on `event_loop`. Returns
-    /// the result if it is finished; otherwise returns `None` and arranges
-    /// for `fut` (a future of `event_loop`) to be resolved when it should be
-    /// polled again.
+    /// Polls the wait from the asyncio task running on `event_loop`: returns
+    /// the result if it is finished, or else an asyncio future of
+    /// `event_loop` that is resolved when the wait should be polled again.
+    ///
+    /// With `first=True` (the first poll, which is rarely ready) the future is
+    /// made before polling; otherwise (the poll after a wake-up, which
+    /// usually is) it polls with a no-op waker first and makes the future
+    /// only if still pending.
+    #[pyo3(signature = (event_loop, first=false))]
     fn poll(
         &self,
         py: Python<'_>,
-        event_loop: Py<PyAny>,
-        fut: Py<PyAny>,
-    ) -> PyResult<Option<Py<PyAny>>> {
-        let waker = Waker::from(Arc::new(LoopWake {
-            event_loop,
-            fut,
-            thread: thread::current().id(),
-            fired: AtomicBool::new(false),
-        }));
+        event_loop: &Bound<'_, PyAny>,
+        first: bool,
+    ) -> PyResult<Py<PyAny>> {
         let mut slot = lock(&self.fut);
         let pending = slot.as_mut().ok_or_else(finished)?;
-        let polled = catch_raised(|| pending.as_mut().poll(&mut Context::from_waker(&waker)));
+        let mut polled = None;
+        if !first {
+            let mut cx = Context::from_waker(Waker::noop());
+            match catch_raised(|| pending.as_mut().poll(&mut cx)) {
+                Ok(Poll::Pending) => {}
+                done => polled = Some(done),
+            }
+        }
+        let mut fut = None;
+        let polled = match polled {
+            Some(done) => done,
+            None => {
+                let f = event_loop
+                    .call_method0(intern!(py, "create_future"))?
+                    .unbind();
+                let waker = Waker::from(Arc::new(LoopWake {
+                    event_loop: event_loop.clone().unbind(),
+                    fut: f.clone_ref(py),
+                    thread: thread::current().id(),
+                    fired: AtomicBool::new(false),
+                }));
+                fut = Some(f);
+                catch_raised(|| pending.as_mut().poll(&mut Context::from_waker(&waker)))
+            }
+        };
         let outcome = match polled {
-            Ok(Poll::Pending) => return Ok(None),
+            Ok(Poll::Pending) => return Ok(fut.expect("made before a pending poll")),
             Ok(Poll::Ready(outcome)) => outcome,
             Err(raised) => Outcome::Raise(raised),
         };
         let done = slot.take();
         drop(slot);
         drop(done);
-        outcome.into_py(py).map(Some)
+        outcome.into_py(py)
     }
 
     /// Blocks the calling thread (GIL released) until the wait finishes, or
@@ -208,15 +231,16 @@ impl Wake for LoopWake {
         // `try_attach`: nothing to do once the interpreter is shutting down.
         let _ = Python::try_attach(|py| {
             let fut = self.fut.bind(py);
-            let result = resolver(py).and_then(|resolve| {
-                if on_loop_thread {
-                    resolve.call1((fut,))
-                } else {
+            let result = if on_loop_thread {
+                resolve(fut)
+            } else {
+                resolver(py).and_then(|resolve| {
                     self.event_loop
                         .bind(py)
                         .call_method1(intern!(py, "call_soon_threadsafe"), (resolve, fut))
-                }
-            });
+                        .map(drop)
+                })
+            };
             if let Err(err) = result {
                 // A closed loop, say: its tasks will never run again anyway.
                 err.write_unraisable(py, Some(fut));
@@ -353,9 +377,19 @@ pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
 pub(crate) struct AsyncioWaiters {
     count: std::sync::atomic::AtomicUsize,
     resumed: syncio::Condition,
+    /// Whether a resumption should wake a deferred newcomer (a Semaphore:
+    /// if a permit is free, as asyncio's `_wake_up_next` after a resume).
+    wake_deferred: Option<Box<dyn Fn() -> bool + Send + Sync>>,
 }
 
 impl AsyncioWaiters {
+    pub(crate) fn waking_deferred_if(f: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        AsyncioWaiters {
+            wake_deferred: Some(Box::new(f)),
+            ..Default::default()
+        }
+    }
+
     pub(crate) fn count(&self) -> usize {
         self.count.load(Ordering::Acquire)
     }
@@ -383,8 +417,11 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.count.fetch_sub(1, Ordering::AcqRel);
-        self.0.resumed.notify_all();
+        let waiters = &*self.0;
+        waiters.count.fetch_sub(1, Ordering::AcqRel);
+        if waiters.resumed.waiters() > 0 && waiters.wake_deferred.as_ref().is_some_and(|f| f()) {
+            waiters.resumed.notify(1);
+        }
     }
 }
 

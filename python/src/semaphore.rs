@@ -93,9 +93,12 @@ impl Semaphore {
         } else {
             Core::Plain(Arc::new(syncio::Semaphore::with_fairness(value, fairness)))
         };
+        let sem = core.clone();
         Ok(Semaphore {
             core,
-            asyncio_waiters: Arc::default(),
+            asyncio_waiters: Arc::new(AsyncioWaiters::waking_deferred_if(move || {
+                sem.sem().available_permits() > 0
+            })),
         })
     }
 
@@ -170,13 +173,15 @@ impl Semaphore {
         let acquire = self.core.acquire_future();
         let core = self.core.clone();
         Waiter::new(async move {
-            {
-                // asyncio: while an earlier waiter has not resumed, a free
-                // permit is not a newcomer's; it waits until one resumes
-                // (and passes on what it does not need).
+            // asyncio: while an earlier waiter has not resumed, a free permit
+            // is not a newcomer's; it waits until one resumes (and passes on
+            // what it does not need). Checked, queued, checked again: a
+            // resumption between the first check and the queueing is seen.
+            let must_defer = || in_flight.others() > 0 && core.sem().available_permits() > 0;
+            if must_defer() {
                 let mut resumed = pin!(in_flight.resumed().notified());
                 resumed.as_mut().enable();
-                if in_flight.others() > 0 && core.sem().available_permits() > 0 {
+                if must_defer() {
                     resumed.await;
                 }
             }

@@ -1,28 +1,44 @@
 """Awaiting a wait of the Rust core from an asyncio task.
 
-``waiter.poll(loop, fut)`` polls the Rust future; while it is pending, the
-core resolves ``fut`` (a future of the running loop) when it should be polled
-again: directly when woken on the loop's own thread, as asyncio's primitives
+``waiter.poll(loop)`` polls the Rust future; while it is pending, it returns
+a future of the running loop, which the core resolves when it should be
+polled again: directly when woken on the loop's own thread, as asyncio's primitives
 do, or through ``loop.call_soon_threadsafe`` from anywhere else. If the task
 is cancelled, ``waiter.cancel()`` drops the Rust future, which gives back
 whatever it had been handed (a permit, the lock, a notification).
 """
 
+from asyncio import Future as _Future
 from asyncio import get_running_loop as _get_running_loop
 
-__all__ = ["wait"]
+__all__ = ["wait", "acquire"]
 
 
 async def wait(waiter):
-    """Wait for ``waiter`` (a ``syncio._syncio.Waiter``) and return its result."""
+    """Wait for ``waiter`` (a ``syncio._syncio.Waiter``) and return its
+    result: ``True``, or a barrier's arrival index."""
     loop = _get_running_loop()
-    while True:
-        fut = loop.create_future()
-        result = waiter.poll(loop, fut)
-        if result is not None:
-            return result
+    result = waiter.poll(loop, True)
+    while isinstance(result, _Future):
         try:
-            await fut
+            await result
         except BaseException:
             waiter.cancel()
             raise
+        result = waiter.poll(loop)
+    return result
+
+
+async def acquire(waiter):
+    """``wait`` for a waiter whose result is ``True`` (an acquire, an event,
+    a notification): the same loop with a cheaper test."""
+    loop = _get_running_loop()
+    result = waiter.poll(loop, True)
+    while result is not True:
+        try:
+            await result
+        except BaseException:
+            waiter.cancel()
+            raise
+        result = waiter.poll(loop)
+    return True

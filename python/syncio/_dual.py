@@ -12,6 +12,7 @@ from time import monotonic as _monotonic
 from asyncio import CancelledError as _CancelledError
 
 from . import _syncio
+from ._bridge import acquire as _wait_true
 from ._bridge import wait as _wait
 from ._errors import BrokenBarrierError
 
@@ -42,11 +43,11 @@ class Lock(_syncio.Lock):
         """Acquire the lock from a coroutine; returns ``True``."""
         if self._try_acquire():
             return True
-        return await _wait(self._acquire_waiter())
+        return await _wait_true(self._acquire_waiter())
 
     async def __aenter__(self):
         if not self._try_acquire():
-            await _wait(self._acquire_waiter())
+            await _wait_true(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
         self.release()
@@ -68,11 +69,11 @@ class Semaphore(_syncio.Semaphore):
         """Take a permit from a coroutine; returns ``True``."""
         if self._try_acquire():
             return True
-        return await _wait(self._acquire_waiter())
+        return await _wait_true(self._acquire_waiter())
 
     async def __aenter__(self):
         if not self._try_acquire():
-            await _wait(self._acquire_waiter())
+            await _wait_true(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
         self.release()
@@ -239,7 +240,7 @@ class Condition:
         waiter = self._queue.enter()
         self._lock.release()
         try:
-            return await _wait(waiter)
+            return await _wait_true(waiter)
         finally:
             await _reacquire(self._lock.async_acquire)
 

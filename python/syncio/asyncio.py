@@ -10,6 +10,7 @@ of them or from a plain thread.
 import sys as _sys
 
 from . import _syncio
+from ._bridge import acquire as _wait_true
 from ._bridge import wait as _wait
 from ._dual import _reacquire
 from ._errors import BrokenBarrierError
@@ -53,7 +54,7 @@ class Lock(_syncio.Lock):
         """Acquire the lock; returns ``True``."""
         if self._asyncio_try_acquire():
             return True
-        return await _wait(self._acquire_waiter())
+        return await _wait_true(self._acquire_waiter())
 
     def release(self):
         """Release the lock; ``RuntimeError`` if it is not locked."""
@@ -62,7 +63,7 @@ class Lock(_syncio.Lock):
 
     async def __aenter__(self):
         if not self._asyncio_try_acquire():
-            await _wait(self._acquire_waiter())
+            await _wait_true(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
         self.release()
@@ -85,7 +86,7 @@ class Event(_syncio.Event):
         """Wait until the flag is set; returns ``True``."""
         if self.is_set():
             return True
-        return await _wait(self._waiter())
+        return await _wait_true(self._waiter())
 
     def __repr__(self):
         return _object_repr(self, "set" if self.is_set() else "unset")
@@ -107,7 +108,7 @@ class Semaphore(_syncio.Semaphore):
         """Take a permit; returns ``True``."""
         if self._asyncio_try_acquire():
             return True
-        return await _wait(self._acquire_waiter())
+        return await _wait_true(self._acquire_waiter())
 
     def release(self):
         """Give a permit back, waking the longest-waiting task or thread."""
@@ -115,7 +116,7 @@ class Semaphore(_syncio.Semaphore):
 
     async def __aenter__(self):
         if not self._asyncio_try_acquire():
-            await _wait(self._acquire_waiter())
+            await _wait_true(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):
         self.release()
@@ -187,7 +188,7 @@ class Condition:
         waiter = self._queue.enter()
         self.release()
         try:
-            return await _wait(waiter)
+            return await _wait_true(waiter)
         finally:
             await _reacquire(self.acquire)
 
