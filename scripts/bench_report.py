@@ -440,14 +440,32 @@ def markdown(table, cores, cpu, rustc, rev):
     return "\n".join(lines)
 
 
+PYTHON_INTRO = """syncio's Python extension (`python/`) against `threading`, `asyncio` and
+aiologic, in one run of `python/benches/bench.py` (round-robin over the
+contenders, median of the repeats). Regenerate with:
+
+```sh
+python python/benches/bench.py --out python/benches/results.md  # in the venv scripts/test.sh builds
+python3 scripts/bench_report.py
+```
+"""
+
+
 def main():
     results = load()
     table = analyse(results)
     cores, cpu, rustc = machine()
     with open(SVG, "w") as f:
         f.write(svg_chart(table, cores, cpu))
+    text = markdown(table, cores, cpu, rustc, revision())
+    # The Python extension's own table, from its last run of
+    # `python/benches/bench.py` (a separate process: it has no criterion).
+    python_results = os.path.join(ROOT, "python", "benches", "results.md")
+    if os.path.exists(python_results):
+        with open(python_results) as f:
+            text += "\n## Python\n\n" + PYTHON_INTRO + "\n" + f.read()
     with open(MARKDOWN, "w") as f:
-        f.write(markdown(table, cores, cpu, rustc, revision()))
+        f.write(text)
     print(f"wrote {os.path.relpath(MARKDOWN, ROOT)} and {os.path.relpath(SVG, ROOT)}")
 
 
