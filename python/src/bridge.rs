@@ -373,21 +373,48 @@ pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
 /// The asyncio waiters of one primitive that have not resumed yet: what
 /// asyncio's `_waiters` holds. Each one's end (resumed, or dropped) is
 /// announced on `resumed`.
-#[derive(Default)]
 pub(crate) struct AsyncioWaiters {
     count: std::sync::atomic::AtomicUsize,
     resumed: syncio::Condition,
-    /// Whether a resumption should wake a deferred newcomer (a Semaphore:
-    /// if a permit is free, as asyncio's `_wake_up_next` after a resume).
-    wake_deferred: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+    /// Whether the primitive could be acquired right now (a permit free, the
+    /// lock unlocked).
+    free: Box<dyn Fn() -> bool + Send + Sync>,
 }
 
 impl AsyncioWaiters {
-    pub(crate) fn waking_deferred_if(f: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+    pub(crate) fn new(free: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         AsyncioWaiters {
-            wake_deferred: Some(Box::new(f)),
-            ..Default::default()
+            count: Default::default(),
+            resumed: syncio::Condition::new(),
+            free: Box::new(free),
         }
+    }
+
+    /// An asyncio acquire, counted from now until it resumes. As in asyncio,
+    /// while an earlier waiter has not resumed, a free permit is not a
+    /// newcomer's: it waits until one resumes (and passes on what it does
+    /// not need, as asyncio's `_wake_up_next` after a resume).
+    pub(crate) fn acquire(
+        self: &Arc<Self>,
+        acquire: impl Future<Output = Outcome> + Send + 'static,
+    ) -> Waiter {
+        let in_flight = InFlight::enter(self);
+        Waiter::new(async move {
+            let waiters = &*in_flight.0;
+            let must_defer = || waiters.count() > 1 && (waiters.free)();
+            // Checked, queued, checked again: a resumption between the first
+            // check and the queueing is not missed.
+            if must_defer() {
+                let mut resumed = std::pin::pin!(waiters.resumed.notified());
+                resumed.as_mut().enable();
+                if must_defer() {
+                    resumed.await;
+                }
+            }
+            let outcome = acquire.await;
+            drop(in_flight);
+            outcome
+        })
     }
 
     pub(crate) fn count(&self) -> usize {
@@ -397,21 +424,12 @@ impl AsyncioWaiters {
 
 /// Counts one asyncio waiter in [`AsyncioWaiters`] from its start until it
 /// resumes or is dropped.
-pub(crate) struct InFlight(Arc<AsyncioWaiters>);
+struct InFlight(Arc<AsyncioWaiters>);
 
 impl InFlight {
-    pub(crate) fn enter(waiters: &Arc<AsyncioWaiters>) -> Self {
+    fn enter(waiters: &Arc<AsyncioWaiters>) -> Self {
         waiters.count.fetch_add(1, Ordering::AcqRel);
         InFlight(waiters.clone())
-    }
-
-    /// Other asyncio waiters that have not resumed yet.
-    pub(crate) fn others(&self) -> usize {
-        self.0.count().saturating_sub(1)
-    }
-
-    pub(crate) fn resumed(&self) -> &syncio::Condition {
-        &self.0.resumed
     }
 }
 
@@ -419,7 +437,7 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let waiters = &*self.0;
         waiters.count.fetch_sub(1, Ordering::AcqRel);
-        if waiters.resumed.waiters() > 0 && waiters.wake_deferred.as_ref().is_some_and(|f| f()) {
+        if waiters.resumed.waiters() > 0 && (waiters.free)() {
             waiters.resumed.notify(1);
         }
     }

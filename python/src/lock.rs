@@ -7,9 +7,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use syncio::Fairness;
 
-use crate::bridge::{
-    is_main_thread, lock_timeout, AsyncioWaiters, InFlight, Outcome, Until, Waiter,
-};
+use crate::bridge::{is_main_thread, lock_timeout, AsyncioWaiters, Outcome, Until, Waiter};
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
@@ -38,9 +36,11 @@ impl Lock {
         } else {
             Fairness::BARGING
         };
+        let core = Arc::new(syncio::Lock::with_fairness(fairness));
+        let lock = core.clone();
         Lock {
-            core: Arc::new(syncio::Lock::with_fairness(fairness)),
-            asyncio_waiters: Arc::default(),
+            core,
+            asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
         }
     }
 
@@ -95,13 +95,7 @@ impl Lock {
 
     /// A pending acquire, for the asyncio side to poll.
     fn _acquire_waiter(&self) -> Waiter {
-        let in_flight = InFlight::enter(&self.asyncio_waiters);
-        let acquire = acquire_future(&self.core);
-        Waiter::new(async move {
-            let outcome = acquire.await;
-            drop(in_flight);
-            outcome
-        })
+        self.asyncio_waiters.acquire(acquire_future(&self.core))
     }
 
     /// asyncio's fast path: acquires only if free, nobody is queued, and no

@@ -2,16 +2,13 @@
 //! `syncio::Semaphore` / `syncio::BoundedSemaphore`.
 
 use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
-use crate::bridge::{
-    is_main_thread, sem_timeout, AsyncioWaiters, InFlight, Outcome, Until, Waiter,
-};
+use crate::bridge::{is_main_thread, sem_timeout, AsyncioWaiters, Outcome, Until, Waiter};
 
 /// The core, shared by every view of the semaphore.
 #[derive(Clone)]
@@ -96,7 +93,7 @@ impl Semaphore {
         let sem = core.clone();
         Ok(Semaphore {
             core,
-            asyncio_waiters: Arc::new(AsyncioWaiters::waking_deferred_if(move || {
+            asyncio_waiters: Arc::new(AsyncioWaiters::new(move || {
                 sem.sem().available_permits() > 0
             })),
         })
@@ -169,26 +166,7 @@ impl Semaphore {
 
     /// A pending wait for one permit, for the asyncio side to poll.
     fn _acquire_waiter(&self) -> Waiter {
-        let in_flight = InFlight::enter(&self.asyncio_waiters);
-        let acquire = self.core.acquire_future();
-        let core = self.core.clone();
-        Waiter::new(async move {
-            // asyncio: while an earlier waiter has not resumed, a free permit
-            // is not a newcomer's; it waits until one resumes (and passes on
-            // what it does not need). Checked, queued, checked again: a
-            // resumption between the first check and the queueing is seen.
-            let must_defer = || in_flight.others() > 0 && core.sem().available_permits() > 0;
-            if must_defer() {
-                let mut resumed = pin!(in_flight.resumed().notified());
-                resumed.as_mut().enable();
-                if must_defer() {
-                    resumed.await;
-                }
-            }
-            let outcome = acquire.await;
-            drop(in_flight);
-            outcome
-        })
+        self.asyncio_waiters.acquire(self.core.acquire_future())
     }
 
     /// asyncio's fast path: acquires only if free, nobody is queued, and no

@@ -11,7 +11,7 @@ whatever it had been handed (a permit, the lock, a notification).
 from asyncio import Future as _Future
 from asyncio import get_running_loop as _get_running_loop
 
-__all__ = ["wait", "acquire"]
+__all__ = ["wait"]
 
 
 async def wait(waiter):
@@ -27,18 +27,3 @@ async def wait(waiter):
             raise
         result = waiter.poll(loop)
     return result
-
-
-async def acquire(waiter):
-    """``wait`` for a waiter whose result is ``True`` (an acquire, an event,
-    a notification): the same loop with a cheaper test."""
-    loop = _get_running_loop()
-    result = waiter.poll(loop, True)
-    while result is not True:
-        try:
-            await result
-        except BaseException:
-            waiter.cancel()
-            raise
-        result = waiter.poll(loop)
-    return True

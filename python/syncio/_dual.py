@@ -12,7 +12,6 @@ from time import monotonic as _monotonic
 from asyncio import CancelledError as _CancelledError
 
 from . import _syncio
-from ._bridge import acquire as _wait_true
 from ._bridge import wait as _wait
 from ._errors import BrokenBarrierError
 
@@ -27,7 +26,26 @@ __all__ = [
 ]
 
 
-class Lock(_syncio.Lock):
+class _AsyncAcquire:
+    """``async_acquire()`` and ``async with`` for a Lock or a Semaphore."""
+
+    __slots__ = ()
+
+    async def async_acquire(self):
+        """Acquire (one permit) from a coroutine; returns ``True``."""
+        if self._try_acquire():
+            return True
+        return await _wait(self._acquire_waiter())
+
+    async def __aenter__(self):
+        if not self._try_acquire():
+            await _wait(self._acquire_waiter())
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.release()
+
+
+class Lock(_AsyncAcquire, _syncio.Lock):
     """A lock for threads and tasks at once; FIFO unless ``fair=False``.
 
     Threads: ``acquire(blocking=True, timeout=-1)``, ``release()``,
@@ -39,21 +57,8 @@ class Lock(_syncio.Lock):
     __module__ = "syncio"
     __slots__ = ()
 
-    async def async_acquire(self):
-        """Acquire the lock from a coroutine; returns ``True``."""
-        if self._try_acquire():
-            return True
-        return await _wait_true(self._acquire_waiter())
 
-    async def __aenter__(self):
-        if not self._try_acquire():
-            await _wait_true(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
-
-
-class Semaphore(_syncio.Semaphore):
+class Semaphore(_AsyncAcquire, _syncio.Semaphore):
     """A semaphore for threads and tasks at once; FIFO unless ``fair=False``.
 
     Threads: ``acquire(blocking=True, timeout=None)``, ``release(n=1)``,
@@ -64,19 +69,6 @@ class Semaphore(_syncio.Semaphore):
 
     __module__ = "syncio"
     __slots__ = ()
-
-    async def async_acquire(self):
-        """Take a permit from a coroutine; returns ``True``."""
-        if self._try_acquire():
-            return True
-        return await _wait_true(self._acquire_waiter())
-
-    async def __aenter__(self):
-        if not self._try_acquire():
-            await _wait_true(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
 
 
 class BoundedSemaphore(Semaphore):
@@ -237,12 +229,7 @@ class Condition:
         re-acquired even if the task is cancelled."""
         if not self._is_owned():
             raise RuntimeError("cannot wait on un-acquired lock")
-        waiter = self._queue.enter()
-        self._lock.release()
-        try:
-            return await _wait_true(waiter)
-        finally:
-            await _reacquire(self._lock.async_acquire)
+        return await _async_wait(self._queue, self._lock.release, self._lock.async_acquire)
 
     async def async_wait_for(self, predicate):
         """As ``wait_for()``, from a coroutine."""
@@ -282,9 +269,20 @@ def _notify(queue, n):
         queue.notify(n)
 
 
+async def _async_wait(queue, release, acquire):
+    """A Condition's wait from a coroutine: join ``queue`` while holding the
+    lock, ``release()`` it, wait, then ``await acquire()`` it again even
+    through cancellations, re-raising the cancellation afterwards (asyncio's
+    rule)."""
+    waiter = queue.enter()
+    release()
+    try:
+        return await _wait(waiter)
+    finally:
+        await _reacquire(acquire)
+
+
 async def _reacquire(acquire):
-    """Re-acquire a Condition's lock after a wait, even through
-    cancellations; re-raise the cancellation afterwards (asyncio's rule)."""
     cancelled = False
     while True:
         try:

@@ -10,9 +10,8 @@ of them or from a plain thread.
 import sys as _sys
 
 from . import _syncio
-from ._bridge import acquire as _wait_true
 from ._bridge import wait as _wait
-from ._dual import _reacquire
+from ._dual import _async_wait, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -39,7 +38,26 @@ def _object_repr(obj, extra):
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
 
-class Lock(_syncio.Lock):
+class _AsyncioAcquire:
+    """asyncio's ``acquire()`` and ``async with`` for a Lock or a Semaphore."""
+
+    __slots__ = ()
+
+    async def acquire(self):
+        """Acquire (one permit); returns ``True``."""
+        if self._asyncio_try_acquire():
+            return True
+        return await _wait(self._acquire_waiter())
+
+    async def __aenter__(self):
+        if not self._asyncio_try_acquire():
+            await _wait(self._acquire_waiter())
+
+    async def __aexit__(self, exc_type, exc, tb):
+        self.release()
+
+
+class Lock(_AsyncioAcquire, _syncio.Lock):
     """``asyncio.Lock()``: ``await acquire()``, ``release()``, ``locked()``,
     ``async with``. FIFO; a waiter that was handed the lock but has not run
     yet holds it (``locked()`` is true)."""
@@ -50,23 +68,12 @@ class Lock(_syncio.Lock):
         _no_loop(cls, loop)
         return super().__new__(cls)
 
-    async def acquire(self):
-        """Acquire the lock; returns ``True``."""
-        if self._asyncio_try_acquire():
-            return True
-        return await _wait_true(self._acquire_waiter())
 
     def release(self):
         """Release the lock; ``RuntimeError`` if it is not locked."""
         if not self._release():
             raise RuntimeError("Lock is not acquired.")
 
-    async def __aenter__(self):
-        if not self._asyncio_try_acquire():
-            await _wait_true(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
 
     def __repr__(self):
         return _object_repr(self, "locked" if self.locked() else "unlocked")
@@ -86,13 +93,13 @@ class Event(_syncio.Event):
         """Wait until the flag is set; returns ``True``."""
         if self.is_set():
             return True
-        return await _wait_true(self._waiter())
+        return await _wait(self._waiter())
 
     def __repr__(self):
         return _object_repr(self, "set" if self.is_set() else "unset")
 
 
-class Semaphore(_syncio.Semaphore):
+class Semaphore(_AsyncioAcquire, _syncio.Semaphore):
     """``asyncio.Semaphore(value=1)``: ``await acquire()``, ``release()``,
     ``locked()``, ``async with``. FIFO."""
 
@@ -104,22 +111,11 @@ class Semaphore(_syncio.Semaphore):
             raise ValueError("Semaphore initial value must be >= 0")
         return _syncio.Semaphore.__new__(cls, value)
 
-    async def acquire(self):
-        """Take a permit; returns ``True``."""
-        if self._asyncio_try_acquire():
-            return True
-        return await _wait_true(self._acquire_waiter())
 
     def release(self):
         """Give a permit back, waking the longest-waiting task or thread."""
         _syncio.Semaphore.release(self)
 
-    async def __aenter__(self):
-        if not self._asyncio_try_acquire():
-            await _wait_true(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
 
     def locked(self):
         """``True`` if an ``acquire()`` would have to wait."""
@@ -185,12 +181,7 @@ class Condition:
         (even if cancelled meanwhile); returns ``True``."""
         if not self.locked():
             raise RuntimeError("cannot wait on un-acquired lock")
-        waiter = self._queue.enter()
-        self.release()
-        try:
-            return await _wait_true(waiter)
-        finally:
-            await _reacquire(self.acquire)
+        return await _async_wait(self._queue, self.release, self.acquire)
 
     async def wait_for(self, predicate):
         """Wait until ``predicate()`` is true; returns its last value."""
@@ -205,8 +196,7 @@ class Condition:
         held."""
         if not self.locked():
             raise RuntimeError("cannot notify on un-acquired lock")
-        if n > 0:
-            self._queue.notify(min(n, _sys.maxsize))
+        _notify(self._queue, n)
 
     def notify_all(self):
         """Wake every waiter; the lock must be held."""
