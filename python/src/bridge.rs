@@ -437,7 +437,11 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let waiters = &*self.0;
         waiters.count.fetch_sub(1, Ordering::AcqRel);
-        if waiters.resumed.waiters() > 0 && (waiters.free)() {
+        // Wake one deferred newcomer even if nothing is free right now: a
+        // later release may come from a thread or a plain `release()`, which
+        // knows nothing of deferred newcomers; once woken, it queues in the
+        // core like anyone else.
+        if waiters.resumed.waiters() > 0 {
             waiters.resumed.notify(1);
         }
     }

@@ -32,13 +32,14 @@ class _AsyncAcquire:
     __slots__ = ()
 
     async def async_acquire(self):
-        """Acquire (one permit) from a coroutine; returns ``True``."""
-        if self._try_acquire():
+        """Acquire (one permit) from a coroutine; returns ``True``. As in
+        asyncio, a task handed the permit before it ran goes first."""
+        if self._asyncio_try_acquire():
             return True
         return await _wait(self._acquire_waiter())
 
     async def __aenter__(self):
-        if not self._try_acquire():
+        if not self._asyncio_try_acquire():
             await _wait(self._acquire_waiter())
 
     async def __aexit__(self, exc_type, exc, tb):

@@ -11,7 +11,7 @@ import sys as _sys
 
 from . import _syncio
 from ._bridge import wait as _wait
-from ._dual import _async_wait, _notify
+from ._dual import _async_wait, _AsyncAcquire, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -38,23 +38,11 @@ def _object_repr(obj, extra):
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
 
-class _AsyncioAcquire:
+class _AsyncioAcquire(_AsyncAcquire):
     """asyncio's ``acquire()`` and ``async with`` for a Lock or a Semaphore."""
 
     __slots__ = ()
-
-    async def acquire(self):
-        """Acquire (one permit); returns ``True``."""
-        if self._asyncio_try_acquire():
-            return True
-        return await _wait(self._acquire_waiter())
-
-    async def __aenter__(self):
-        if not self._asyncio_try_acquire():
-            await _wait(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
+    acquire = _AsyncAcquire.async_acquire
 
 
 class Lock(_AsyncioAcquire, _syncio.Lock):

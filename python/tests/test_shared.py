@@ -362,3 +362,32 @@ def test_errors_match_threading_and_asyncio():
         syncio.Lock().acquire(timeout=float("nan"))
     with pytest.raises(RuntimeError, match="un-acquired"):
         syncio.Condition().notify()
+
+
+def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
+    # asyncio's rule: while a task handed a permit has not resumed, a free
+    # permit is not a newcomer's. Regression: if a thread took that free
+    # permit before the resumption, the newcomer was never woken again.
+    sem = syncio.Semaphore(1)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        assert sem.acquire()
+        t1 = asyncio.create_task(sem.async_acquire())
+        await asyncio.sleep(0)  # t1 queued
+        sem.release()  # handed to t1, which has not run yet
+        sem.release()  # and one permit free
+        newcomer = sem._acquire_waiter()
+        result = newcomer.poll(loop, True)
+        assert result is not True, "deferred behind t1, as in asyncio"
+        assert sem.acquire(blocking=False)  # a thread-style caller takes it
+        assert await t1
+        sem.release()  # t1's permit: for the newcomer, now queued
+        while result is not True:
+            await asyncio.wait_for(result, 5)
+            result = newcomer.poll(loop)
+        sem.release()
+        sem.release()
+
+    asyncio.run(main())
+    assert sem._value == 2  # the initial permit and the extra release
