@@ -14,7 +14,7 @@
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread, ThreadId};
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyCFunction;
+use pyo3::types::{PyCFunction, PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{intern, IntoPyObjectExt};
 
 /// What a finished wait gives Python.
@@ -167,16 +167,13 @@ impl Waiter {
         let polled = match polled {
             Some(done) => done,
             None => {
-                let f = event_loop
-                    .call_method0(intern!(py, "create_future"))?
-                    .unbind();
+                let f = event_loop.call_method0(intern!(py, "create_future"))?;
                 let waker = Waker::from(Arc::new(LoopWake {
-                    event_loop: event_loop.clone().unbind(),
-                    fut: f.clone_ref(py),
+                    fut: PyWeakrefReference::new(&f)?.unbind(),
                     thread: thread::current().id(),
                     fired: AtomicBool::new(false),
                 }));
-                fut = Some(f);
+                fut = Some(f.unbind());
                 catch_raised(|| pending.as_mut().poll(&mut Context::from_waker(&waker)))
             }
         };
@@ -211,9 +208,14 @@ impl Waiter {
 }
 
 /// Wakes an asyncio task: resolves its future on its loop.
+///
+/// It holds the future weakly (the task holds it while it waits): a strong
+/// reference would make a cycle through Rust (task, coroutine, `Waiter`,
+/// queue node, waker, future, task) that Python's garbage collector cannot
+/// see, so a task abandoned on a closed loop would keep itself and its loop
+/// alive.
 struct LoopWake {
-    event_loop: Py<PyAny>,
-    fut: Py<PyAny>,
+    fut: Py<PyWeakrefReference>,
     thread: ThreadId,
     fired: AtomicBool,
 }
@@ -230,20 +232,21 @@ impl Wake for LoopWake {
         let on_loop_thread = thread::current().id() == self.thread;
         // `try_attach`: nothing to do once the interpreter is shutting down.
         let _ = Python::try_attach(|py| {
-            let fut = self.fut.bind(py);
+            let Some(fut) = self.fut.bind(py).upgrade() else {
+                return; // the task is gone
+            };
             let result = if on_loop_thread {
-                resolve(fut)
+                resolve(&fut)
             } else {
                 resolver(py).and_then(|resolve| {
-                    self.event_loop
-                        .bind(py)
-                        .call_method1(intern!(py, "call_soon_threadsafe"), (resolve, fut))
+                    fut.call_method0(intern!(py, "get_loop"))?
+                        .call_method1(intern!(py, "call_soon_threadsafe"), (resolve, &fut))
                         .map(drop)
                 })
             };
             if let Err(err) = result {
                 // A closed loop, say: its tasks will never run again anyway.
-                err.write_unraisable(py, Some(fut));
+                err.write_unraisable(py, Some(&fut));
             }
         });
     }
@@ -370,11 +373,13 @@ pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
     get_ident.call0()?.eq(main.bind(py))
 }
 
-/// The asyncio waiters of one primitive that have not resumed yet: what
-/// asyncio's `_waiters` holds. Each one's end (resumed, or dropped) is
-/// announced on `resumed`.
+/// The asyncio waiters of one primitive that have not resumed yet, per
+/// thread (so per event loop): what each loop's asyncio `_waiters` would
+/// hold. Each one's end (resumed, or dropped) is announced on `resumed`.
 pub(crate) struct AsyncioWaiters {
-    count: std::sync::atomic::AtomicUsize,
+    /// All threads together: lets the common case (none) skip the map.
+    total: AtomicUsize,
+    per_thread: Mutex<Vec<(ThreadId, usize)>>,
     resumed: syncio::Condition,
     /// Whether the primitive could be acquired right now (a permit free, the
     /// lock unlocked).
@@ -384,26 +389,29 @@ pub(crate) struct AsyncioWaiters {
 impl AsyncioWaiters {
     pub(crate) fn new(free: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         AsyncioWaiters {
-            count: Default::default(),
+            total: AtomicUsize::new(0),
+            per_thread: Mutex::new(Vec::new()),
             resumed: syncio::Condition::new(),
             free: Box::new(free),
         }
     }
 
     /// An asyncio acquire, counted from now until it resumes. As in asyncio,
-    /// while an earlier waiter has not resumed, a free permit is not a
-    /// newcomer's: it waits until one resumes (and passes on what it does
-    /// not need, as asyncio's `_wake_up_next` after a resume).
+    /// while an earlier waiter of the same loop has not resumed, a free
+    /// permit is not a newcomer's: it waits until one resumes (and passes on
+    /// what it does not need, as asyncio's `_wake_up_next` after a resume).
+    /// Waiters of other loops do not hold it back: their loops may be idle.
     pub(crate) fn acquire(
         self: &Arc<Self>,
         acquire: impl Future<Output = Outcome> + Send + 'static,
     ) -> Waiter {
         let in_flight = InFlight::enter(self);
         Waiter::new(async move {
-            let waiters = &*in_flight.0;
-            let must_defer = || waiters.count() > 1 && (waiters.free)();
+            let waiters = &*in_flight.waiters;
+            let must_defer = || waiters.count_on(in_flight.thread) > 1 && (waiters.free)();
             // Checked, queued, checked again: a resumption between the first
-            // check and the queueing is not missed.
+            // check and the queueing is not missed (both sides go through
+            // the `per_thread` mutex, which orders them).
             if must_defer() {
                 let mut resumed = std::pin::pin!(waiters.resumed.notified());
                 resumed.as_mut().enable();
@@ -417,33 +425,84 @@ impl AsyncioWaiters {
         })
     }
 
-    pub(crate) fn count(&self) -> usize {
-        self.count.load(Ordering::Acquire)
+    /// Unresumed asyncio waiters of the calling thread's loop.
+    pub(crate) fn count_here(&self) -> usize {
+        if self.total() == 0 {
+            return 0;
+        }
+        self.count_on(thread::current().id())
+    }
+
+    /// Unresumed asyncio waiters of every loop.
+    pub(crate) fn total(&self) -> usize {
+        self.total.load(Ordering::Acquire)
+    }
+
+    fn count_on(&self, thread: ThreadId) -> usize {
+        lock(&self.per_thread)
+            .iter()
+            .find(|(t, _)| *t == thread)
+            .map_or(0, |&(_, n)| n)
     }
 }
 
 /// Counts one asyncio waiter in [`AsyncioWaiters`] from its start until it
 /// resumes or is dropped.
-struct InFlight(Arc<AsyncioWaiters>);
+struct InFlight {
+    waiters: Arc<AsyncioWaiters>,
+    thread: ThreadId,
+}
 
 impl InFlight {
     fn enter(waiters: &Arc<AsyncioWaiters>) -> Self {
-        waiters.count.fetch_add(1, Ordering::AcqRel);
-        InFlight(waiters.clone())
+        let thread = thread::current().id();
+        waiters.total.fetch_add(1, Ordering::AcqRel);
+        let mut per_thread = lock(&waiters.per_thread);
+        match per_thread.iter_mut().find(|(t, _)| *t == thread) {
+            Some((_, n)) => *n += 1,
+            None => per_thread.push((thread, 1)),
+        }
+        drop(per_thread);
+        InFlight {
+            waiters: waiters.clone(),
+            thread,
+        }
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        let waiters = &*self.0;
-        waiters.count.fetch_sub(1, Ordering::AcqRel);
-        // Wake one deferred newcomer even if nothing is free right now: a
-        // later release may come from a thread or a plain `release()`, which
-        // knows nothing of deferred newcomers; once woken, it queues in the
-        // core like anyone else.
-        if waiters.resumed.waiters() > 0 {
-            waiters.resumed.notify(1);
+        let waiters = &*self.waiters;
+        let mut per_thread = lock(&waiters.per_thread);
+        if let Some(i) = per_thread.iter().position(|(t, _)| *t == self.thread) {
+            per_thread[i].1 -= 1;
+            if per_thread[i].1 == 0 {
+                per_thread.swap_remove(i);
+            }
         }
+        drop(per_thread);
+        waiters.total.fetch_sub(1, Ordering::AcqRel);
+        // Wake the deferred newcomers even if nothing is free right now: a
+        // later release may come from a thread or a plain `release()`, which
+        // knows nothing of them; once woken, each queues in the core like
+        // anyone else. All of them, since a newcomer of another loop may be
+        // the oldest.
+        if waiters.resumed.waiters() > 0 {
+            waiters.resumed.notify_all();
+        }
+    }
+}
+
+/// A `blocking` argument: any object, by its truth value, as threading's
+/// (`lock.acquire(0)`, `sem.acquire(None)`).
+#[derive(Clone, Copy)]
+pub(crate) struct Truthy(pub(crate) bool);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        obj.is_truthy().map(Truthy)
     }
 }
 

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use syncio::Fairness;
 
-use crate::bridge::{is_main_thread, lock_timeout, AsyncioWaiters, Outcome, Until, Waiter};
+use crate::bridge::{is_main_thread, lock_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
@@ -46,9 +46,9 @@ impl Lock {
 
     /// threading's `acquire(blocking=True, timeout=-1)`. Blocking waits
     /// release the GIL.
-    #[pyo3(signature = (blocking=true, timeout=-1.0))]
-    fn acquire(&self, py: Python<'_>, blocking: bool, timeout: f64) -> PyResult<bool> {
-        let until = lock_timeout(blocking, timeout)?;
+    #[pyo3(signature = (blocking=Truthy(true), timeout=-1.0))]
+    fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: f64) -> PyResult<bool> {
+        let until = lock_timeout(blocking.0, timeout)?;
         if self.try_take() {
             return Ok(true);
         }
@@ -103,13 +103,14 @@ impl Lock {
     /// yet goes first, as in asyncio, where it stays in `_waiters` until it
     /// runs).
     fn _asyncio_try_acquire(&self) -> bool {
-        self.asyncio_waiters.count() == 0 && self.try_take()
+        self.asyncio_waiters.count_here() == 0 && self.try_take()
     }
 
-    /// asyncio waiters queued or handed the permit but not resumed yet.
+    /// asyncio waiters (of every loop) queued or handed the permit but not
+    /// resumed yet.
     #[getter]
     fn _asyncio_waiters(&self) -> usize {
-        self.asyncio_waiters.count()
+        self.asyncio_waiters.total()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

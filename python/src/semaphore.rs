@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
-use crate::bridge::{is_main_thread, sem_timeout, AsyncioWaiters, Outcome, Until, Waiter};
+use crate::bridge::{is_main_thread, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
 
 /// The core, shared by every view of the semaphore.
 #[derive(Clone)]
@@ -102,9 +102,9 @@ impl Semaphore {
     /// threading's `acquire(blocking=True, timeout=None)`: `True` once a
     /// permit is taken, `False` if `blocking` is false or the time-out
     /// expired first. Blocking waits release the GIL.
-    #[pyo3(signature = (blocking=true, timeout=None))]
-    fn acquire(&self, py: Python<'_>, blocking: bool, timeout: Option<f64>) -> PyResult<bool> {
-        let until = sem_timeout(blocking, timeout)?;
+    #[pyo3(signature = (blocking=Truthy(true), timeout=None))]
+    fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: Option<f64>) -> PyResult<bool> {
+        let until = sem_timeout(blocking.0, timeout)?;
         if self.try_take() {
             return Ok(true);
         }
@@ -174,13 +174,19 @@ impl Semaphore {
     /// yet goes first, as in asyncio, where it stays in `_waiters` until it
     /// runs).
     fn _asyncio_try_acquire(&self) -> bool {
-        self.asyncio_waiters.count() == 0 && self.try_take()
+        self.asyncio_waiters.count_here() == 0 && self.try_take()
     }
 
-    /// asyncio waiters queued or handed the permit but not resumed yet.
+    /// asyncio waiters (of every loop) queued or handed the permit but not
+    /// resumed yet.
     #[getter]
     fn _asyncio_waiters(&self) -> usize {
-        self.asyncio_waiters.count()
+        self.asyncio_waiters.total()
+    }
+
+    /// asyncio waiters of the calling thread's loop not resumed yet.
+    fn _asyncio_waiters_here(&self) -> usize {
+        self.asyncio_waiters.count_here()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

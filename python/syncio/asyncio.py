@@ -107,7 +107,7 @@ class Semaphore(_AsyncioAcquire, _syncio.Semaphore):
 
     def locked(self):
         """``True`` if an ``acquire()`` would have to wait."""
-        return self._asyncio_waiters > 0 or _syncio.Semaphore.locked(self)
+        return self._asyncio_waiters_here() > 0 or _syncio.Semaphore.locked(self)
 
     def __repr__(self):
         extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
@@ -148,7 +148,8 @@ class Condition:
         self._lock = lock
         self._queue = _syncio.NotifyQueue()
         self.locked = lock.locked
-        self.acquire = lock.acquire
+        # A syncio.Lock (threads and tasks) has the coroutine under this name.
+        self.acquire = getattr(lock, "async_acquire", lock.acquire)
         self.release = lock.release
 
     async def __aenter__(self):

@@ -391,3 +391,62 @@ def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
 
     asyncio.run(main())
     assert sem._value == 2  # the initial permit and the extra release
+
+
+def test_a_task_is_not_held_back_by_an_unresumed_task_of_another_loop():
+    # asyncio's "unresumed waiters go first" rule is per loop: a task handed a
+    # permit on an idle loop must not keep a task of another loop from a
+    # free permit.
+    sem = syncio.Semaphore(0)
+    idle = asyncio.new_event_loop()
+    try:
+        parked = idle.create_task(sem.async_acquire())
+        idle.run_until_complete(asyncio.sleep(0.01))  # `parked` queued
+        sem.release(2)  # one handed to `parked` (its loop is not running), one free
+
+        async def other():
+            return await asyncio.wait_for(sem.async_acquire(), 5)
+
+        results = run_loops(1, lambda i: other())
+        assert results == [True]
+        assert idle.run_until_complete(parked)
+    finally:
+        idle.close()
+
+
+def test_an_abandoned_task_does_not_keep_itself_or_its_loop_alive():
+    import gc
+    import weakref
+
+    ev = syncio.Event()
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(ev.async_wait())
+    loop.run_until_complete(asyncio.sleep(0.01))
+    refs = weakref.ref(loop), weakref.ref(task)
+    loop.close()  # the task is left pending, never to run again
+    del loop, task
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None, "a cycle through Rust kept them"
+    ev.set()  # waking a dead task is harmless
+
+
+def test_asyncio_condition_over_a_shared_lock_acquires_asynchronously():
+    lock = syncio.Lock()
+    cond = sa.Condition(lock)
+
+    async def main():
+        async with cond:
+            assert lock.locked()
+            cond.notify()
+        assert not lock.locked()
+
+    asyncio.run(main())
+
+
+def test_blocking_takes_any_truth_value_as_threading_does():
+    for prim in (syncio.Lock(), syncio.Semaphore(1)):
+        assert prim.acquire(1)
+        assert not prim.acquire(0)
+        assert not prim.acquire(None)
+        assert not prim.acquire([])
+        prim.release()
