@@ -369,17 +369,7 @@ impl Condition {
     }
 
     fn wait_until<G: ConditionGuard>(&self, guard: G, deadline: Option<Instant>) -> (G, bool) {
-        let mut fut = pin!(self.wait(guard));
-        // At the deadline, stop waiting for a notification but go on to
-        // re-acquire the lock, however long that takes (as Python does).
-        let give_up = |fut: Pin<&mut ConditionWait<'_, G>>| {
-            fut.give_up();
-            false
-        };
-        let guard = raw::block_on_until(fut.as_mut(), deadline, give_up)
-            .expect("a wait that gives up still returns the guard");
-        let notified = *fut.project().notified;
-        (guard, notified)
+        pin!(self.wait(guard)).block_until(deadline)
     }
 
     /// Blocking form of [`wait_for`](Self::wait_for).
@@ -539,6 +529,20 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         *this.lock = Some(guard.unlock());
     }
 
+    /// Runs the wait to completion on this thread: the guard, and whether it
+    /// was notified. At the deadline it stops waiting for a notification but
+    /// goes on to re-acquire the lock, however long that takes (as Python
+    /// does).
+    fn block_until(mut self: Pin<&mut Self>, deadline: Option<Instant>) -> (G, bool) {
+        let give_up = |fut: Pin<&mut Self>| {
+            fut.give_up();
+            false
+        };
+        let guard = raw::block_on_until(self.as_mut(), deadline, give_up)
+            .expect("a wait that gives up still returns the guard");
+        (guard, self.notified)
+    }
+
     /// Time-out of a blocking wait: stop waiting for a notification and go on
     /// to re-acquire the lock.
     fn give_up(self: Pin<&mut Self>) {
@@ -686,14 +690,7 @@ impl Notified<'_> {
     }
 
     fn wait_until(self: Pin<&mut Self>, deadline: Option<Instant>) -> bool {
-        let mut wait = self.project().wait;
-        let give_up = |fut: Pin<&mut ConditionWait<'_, NoLock>>| {
-            fut.give_up();
-            false
-        };
-        raw::block_on_until(wait.as_mut(), deadline, give_up)
-            .expect("a wait that gives up still completes");
-        *wait.project().notified
+        self.project().wait.block_until(deadline).1
     }
 }
 

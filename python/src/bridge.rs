@@ -34,8 +34,6 @@ pub(crate) enum Outcome {
     Index(usize),
     /// `BrokenBarrierError`.
     Broken,
-    /// An exception (an action that raised).
-    Raise(PyErr),
 }
 
 impl Outcome {
@@ -44,7 +42,6 @@ impl Outcome {
             Outcome::True => true.into_py_any(py),
             Outcome::Index(i) => i.into_py_any(py),
             Outcome::Broken => Err(crate::broken_barrier_error(py)),
-            Outcome::Raise(e) => Err(e),
         }
     }
 }
@@ -77,6 +74,15 @@ pub(crate) fn catch_raised<T>(f: impl FnOnce() -> T) -> Result<T, PyErr> {
             .with(|r| r.take())
             .unwrap_or_else(|| PyRuntimeError::new_err("a callback failed"))),
         Err(payload) => panic::resume_unwind(payload),
+    }
+}
+
+/// Polls `fut` once, a [`raise_through_core`] unwind becoming its exception.
+fn poll_caught(fut: &mut BoxFuture, cx: &mut Context<'_>) -> Poll<PyResult<Outcome>> {
+    match catch_raised(|| fut.as_mut().poll(cx)) {
+        Ok(Poll::Ready(outcome)) => Poll::Ready(Ok(outcome)),
+        Ok(Poll::Pending) => Poll::Pending,
+        Err(raised) => Poll::Ready(Err(raised)),
     }
 }
 
@@ -155,37 +161,29 @@ impl Waiter {
     ) -> PyResult<Py<PyAny>> {
         let mut slot = lock(&self.fut);
         let pending = slot.as_mut().ok_or_else(finished)?;
-        let mut polled = None;
+        let mut done = Poll::Pending;
         if !first {
-            let mut cx = Context::from_waker(Waker::noop());
-            match catch_raised(|| pending.as_mut().poll(&mut cx)) {
-                Ok(Poll::Pending) => {}
-                done => polled = Some(done),
+            done = poll_caught(pending, &mut Context::from_waker(Waker::noop()));
+        }
+        if done.is_pending() {
+            let fut = event_loop.call_method0(intern!(py, "create_future"))?;
+            let waker = Waker::from(Arc::new(LoopWake {
+                fut: PyWeakrefReference::new(&fut)?.unbind(),
+                thread: thread::current().id(),
+                fired: AtomicBool::new(false),
+            }));
+            done = poll_caught(pending, &mut Context::from_waker(&waker));
+            if done.is_pending() {
+                return Ok(fut.unbind());
             }
         }
-        let mut fut = None;
-        let polled = match polled {
-            Some(done) => done,
-            None => {
-                let f = event_loop.call_method0(intern!(py, "create_future"))?;
-                let waker = Waker::from(Arc::new(LoopWake {
-                    fut: PyWeakrefReference::new(&f)?.unbind(),
-                    thread: thread::current().id(),
-                    fired: AtomicBool::new(false),
-                }));
-                fut = Some(f.unbind());
-                catch_raised(|| pending.as_mut().poll(&mut Context::from_waker(&waker)))
-            }
+        let Poll::Ready(result) = done else {
+            unreachable!("returned above while pending")
         };
-        let outcome = match polled {
-            Ok(Poll::Pending) => return Ok(fut.expect("made before a pending poll")),
-            Ok(Poll::Ready(outcome)) => outcome,
-            Err(raised) => Outcome::Raise(raised),
-        };
-        let done = slot.take();
+        let finished = slot.take();
         drop(slot);
-        drop(done);
-        outcome.into_py(py)
+        drop(finished);
+        result?.into_py(py)
     }
 
     /// Blocks the calling thread (GIL released) until the wait finishes, or
@@ -322,18 +320,15 @@ pub(crate) fn block(
             let slice_end = main.then(|| Instant::now() + SIGNAL_SLICE);
             loop {
                 wake.woken.store(false, Ordering::Relaxed);
-                match catch_raised(|| fut.as_mut().poll(&mut cx)) {
-                    Ok(Poll::Ready(outcome)) => return Step::Done(Ok(outcome)),
-                    Ok(Poll::Pending) => {}
-                    Err(raised) => return Step::Done(Err(raised)),
+                if let Poll::Ready(result) = poll_caught(fut, &mut cx) {
+                    return Step::Done(result);
                 }
                 loop {
                     let now = Instant::now();
                     if deadline.is_some_and(|d| now >= d) {
-                        return match catch_raised(|| fut.as_mut().poll(&mut cx)) {
-                            Ok(Poll::Ready(outcome)) => Step::Done(Ok(outcome)),
-                            Ok(Poll::Pending) => Step::Deadline,
-                            Err(raised) => Step::Done(Err(raised)),
+                        return match poll_caught(fut, &mut cx) {
+                            Poll::Ready(result) => Step::Done(result),
+                            Poll::Pending => Step::Deadline,
                         };
                     }
                     if slice_end.is_some_and(|s| now >= s) {
@@ -360,7 +355,7 @@ pub(crate) fn block(
 
 /// Whether the caller is Python's main thread, the one that runs signal
 /// handlers.
-pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
     static MAIN_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let main = MAIN_IDENT.get_or_try_init(py, || {
@@ -371,6 +366,30 @@ pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
     })?;
     let get_ident = GET_IDENT.import(py, "_thread", "get_ident")?;
     get_ident.call0()?.eq(main.bind(py))
+}
+
+/// A thread's wait, `true` if it finished before `until`. On the main
+/// thread it goes through `wait` (a future of the core, polled in slices so
+/// that Ctrl-C gets through, keeping its place in line); on any other thread
+/// through `blocking`, the core's own blocking form (which spins before it
+/// parks), with the GIL released.
+pub(crate) fn block_thread<F>(
+    py: Python<'_>,
+    until: Until,
+    wait: impl FnOnce() -> F,
+    blocking: impl FnOnce(Option<Instant>) -> bool + Send,
+) -> PyResult<bool>
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    if let Until::Now = until {
+        return Ok(false);
+    }
+    if is_main_thread(py)? {
+        let waiter = Waiter::new(wait());
+        return Ok(waiter.block(py, until.deadline())?.is_some());
+    }
+    Ok(py.detach(move || blocking(until.deadline())))
 }
 
 /// The asyncio waiters of one primitive that have not resumed yet, per

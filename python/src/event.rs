@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-use crate::bridge::{is_main_thread, wait_timeout, Outcome, Until, Waiter};
+use crate::bridge::{block_thread, wait_timeout, Outcome, Waiter};
 
 /// An event usable from threads and asyncio tasks at once: threading's
 /// `Event()` methods here; `syncio.Event` adds the asyncio ones.
@@ -47,32 +47,24 @@ impl Event {
         if self.core.is_set() {
             return Ok(true);
         }
-        match until {
-            Until::Now => Ok(false),
-            _ if is_main_thread(py)? => {
-                let waiter = self._waiter();
-                Ok(waiter.block(py, until.deadline())?.is_some())
-            }
-            _ => {
-                let core = self.core.clone();
-                Ok(py.detach(move || match until.deadline() {
-                    None => {
-                        core.wait_blocking();
-                        true
-                    }
-                    Some(deadline) => core.wait_deadline(deadline),
-                }))
-            }
-        }
+        let core = self.core.clone();
+        block_thread(
+            py,
+            until,
+            || self.wait_future(),
+            move |deadline| match deadline {
+                None => {
+                    core.wait_blocking();
+                    true
+                }
+                Some(deadline) => core.wait_deadline(deadline),
+            },
+        )
     }
 
     /// A pending wait for the flag, for the asyncio side to poll.
     fn _waiter(&self) -> Waiter {
-        let core = self.core.clone();
-        Waiter::new(async move {
-            core.wait().await;
-            Outcome::True
-        })
+        Waiter::new(self.wait_future())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
@@ -83,5 +75,16 @@ impl Event {
         };
         let name = crate::class_name(slf.as_any())?;
         Ok(format!("<{name} at {:#x}: {state}>", slf.as_ptr() as usize))
+    }
+}
+
+impl Event {
+    /// A `'static` wait for the flag.
+    fn wait_future(&self) -> impl std::future::Future<Output = Outcome> + Send + 'static {
+        let core = self.core.clone();
+        async move {
+            core.wait().await;
+            Outcome::True
+        }
     }
 }

@@ -7,7 +7,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use syncio::Fairness;
 
-use crate::bridge::{is_main_thread, lock_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
+use crate::bridge::{block_thread, lock_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
@@ -140,20 +140,18 @@ impl Lock {
     }
 
     fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {
-        if let Until::Now = until {
-            return Ok(false);
-        }
-        if is_main_thread(py)? {
-            let waiter = Waiter::new(acquire_future(&self.core));
-            return Ok(waiter.block(py, until.deadline())?.is_some());
-        }
         let lock = self.core.clone();
-        Ok(py.detach(move || {
-            let guard = match until.deadline() {
-                None => Some(lock.acquire_blocking()),
-                Some(deadline) => lock.acquire_deadline(deadline),
-            };
-            guard.map(syncio::LockGuard::forget).is_some()
-        }))
+        block_thread(
+            py,
+            until,
+            || acquire_future(&self.core),
+            move |deadline| {
+                let guard = match deadline {
+                    None => Some(lock.acquire_blocking()),
+                    Some(deadline) => lock.acquire_deadline(deadline),
+                };
+                guard.map(syncio::LockGuard::forget).is_some()
+            },
+        )
     }
 }

@@ -8,7 +8,7 @@ use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
-use crate::bridge::{is_main_thread, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
+use crate::bridge::{block_thread, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
 
 /// The core, shared by every view of the semaphore.
 #[derive(Clone)]
@@ -214,32 +214,28 @@ impl Semaphore {
     }
 
     fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {
-        if let Until::Now = until {
-            return Ok(false);
-        }
-        if is_main_thread(py)? {
-            // Interruptible by Ctrl-C, keeping its place in line.
-            let waiter = Waiter::new(self.core.acquire_future());
-            return Ok(waiter.block(py, until.deadline())?.is_some());
-        }
         let core = self.core.clone();
-        let got = py.detach(move || {
-            let sem = core.sem();
-            let result = match until.deadline() {
-                None => sem
-                    .acquire_blocking()
-                    .map_err(|_| AcquireTimeoutError::Closed),
-                Some(deadline) => sem.acquire_deadline(deadline),
-            };
-            match result {
-                Ok(permit) => {
-                    permit.forget();
-                    true
+        block_thread(
+            py,
+            until,
+            || self.core.acquire_future(),
+            move |deadline| {
+                let sem = core.sem();
+                let result = match deadline {
+                    None => sem
+                        .acquire_blocking()
+                        .map_err(|_| AcquireTimeoutError::Closed),
+                    Some(deadline) => sem.acquire_deadline(deadline),
+                };
+                match result {
+                    Ok(permit) => {
+                        permit.forget();
+                        true
+                    }
+                    Err(AcquireTimeoutError::Timeout) => false,
+                    Err(_) => unreachable!("syncio's Python semaphores are never closed"),
                 }
-                Err(AcquireTimeoutError::Timeout) => false,
-                Err(_) => unreachable!("syncio's Python semaphores are never closed"),
-            }
-        });
-        Ok(got)
+            },
+        )
     }
 }

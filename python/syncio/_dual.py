@@ -228,24 +228,18 @@ class Condition:
     async def async_wait(self):
         """As ``wait()``, from a coroutine: returns ``True``. The lock is
         re-acquired even if the task is cancelled."""
-        if not self._is_owned():
-            raise RuntimeError("cannot wait on un-acquired lock")
-        return await _async_wait(self._queue, self._lock.release, self._lock.async_acquire)
+        return await _async_wait(
+            self._is_owned(), self._queue, self._lock.release, self._lock.async_acquire
+        )
 
     async def async_wait_for(self, predicate):
         """As ``wait_for()``, from a coroutine."""
-        result = predicate()
-        while not result:
-            await self.async_wait()
-            result = predicate()
-        return result
+        return await _async_wait_for(self.async_wait, predicate)
 
     def notify(self, n=1):
         """Wake up to ``n`` waiters, longest waiting first. The lock must be
         held."""
-        if not self._is_owned():
-            raise RuntimeError("cannot notify on un-acquired lock")
-        _notify(self._queue, n)
+        _notify(self._is_owned(), self._queue, n)
 
     def notify_all(self):
         """Wake every waiter. The lock must be held."""
@@ -263,24 +257,39 @@ class Condition:
         self.notify_all()
 
 
-def _notify(queue, n):
+def _notify(owned, queue, n):
+    """A Condition's ``notify(n)``, with the lock held (``owned``)."""
+    if not owned:
+        raise RuntimeError("cannot notify on un-acquired lock")
     if n > _sys.maxsize:
         n = _sys.maxsize
     if n > 0:
         queue.notify(n)
 
 
-async def _async_wait(queue, release, acquire):
+async def _async_wait(owned, queue, release, acquire):
     """A Condition's wait from a coroutine: join ``queue`` while holding the
-    lock, ``release()`` it, wait, then ``await acquire()`` it again even
-    through cancellations, re-raising the cancellation afterwards (asyncio's
-    rule)."""
+    lock (``owned``), ``release()`` it, wait, then ``await acquire()`` it
+    again even through cancellations, re-raising the cancellation afterwards
+    (asyncio's rule)."""
+    if not owned:
+        raise RuntimeError("cannot wait on un-acquired lock")
     waiter = queue.enter()
     release()
     try:
         return await _wait(waiter)
     finally:
         await _reacquire(acquire)
+
+
+async def _async_wait_for(wait, predicate):
+    """A Condition's ``wait_for`` from a coroutine: ``await wait()`` until
+    ``predicate()`` is true; returns its last value."""
+    result = predicate()
+    while not result:
+        await wait()
+        result = predicate()
+    return result
 
 
 async def _reacquire(acquire):

@@ -11,7 +11,7 @@ import sys as _sys
 
 from . import _syncio
 from ._bridge import wait as _wait
-from ._dual import _async_wait, _AsyncAcquire, _notify
+from ._dual import _async_wait, _async_wait_for, _AsyncAcquire, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -168,24 +168,16 @@ class Condition:
     async def wait(self):
         """Release the lock, wait for a notification, re-acquire the lock
         (even if cancelled meanwhile); returns ``True``."""
-        if not self.locked():
-            raise RuntimeError("cannot wait on un-acquired lock")
-        return await _async_wait(self._queue, self.release, self.acquire)
+        return await _async_wait(self.locked(), self._queue, self.release, self.acquire)
 
     async def wait_for(self, predicate):
         """Wait until ``predicate()`` is true; returns its last value."""
-        result = predicate()
-        while not result:
-            await self.wait()
-            result = predicate()
-        return result
+        return await _async_wait_for(self.wait, predicate)
 
     def notify(self, n=1):
         """Wake up to ``n`` waiters, longest waiting first; the lock must be
         held."""
-        if not self.locked():
-            raise RuntimeError("cannot notify on un-acquired lock")
-        _notify(self._queue, n)
+        _notify(self.locked(), self._queue, n)
 
     def notify_all(self):
         """Wake every waiter; the lock must be held."""

@@ -17,19 +17,9 @@ from test.test_asyncio import test_locks as _cpython
 
 import syncio.asyncio as _ours
 
-_NAMES = (
-    "Lock",
-    "Event",
-    "Condition",
-    "Semaphore",
-    "BoundedSemaphore",
-    "Barrier",
-    "BrokenBarrierError",
-)
-
 _proxy = types.ModuleType("asyncio")
 _proxy.__dict__.update(asyncio.__dict__)
-for _name in _NAMES:
+for _name in _ours.__all__:
     setattr(_proxy, _name, getattr(_ours, _name))
 _cpython.asyncio = _proxy
 
