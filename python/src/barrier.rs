@@ -99,7 +99,7 @@ impl Barrier {
         self.core.is_broken()
     }
 
-    /// A pending wait, for the asyncio side to poll.
+    /// A pending wait, for a task to await.
     fn _waiter(&self) -> Waiter {
         let core = self.core.clone();
         Waiter::new(async move { outcome(core.wait().await) })

@@ -1,12 +1,14 @@
 //! How a future of the Rust core is waited on from Python.
 //!
-//! - By an asyncio task: [`Waiter::poll`] polls it with a waker that resolves
-//!   an asyncio future of the task's loop. Woken on the loop's own thread, it
-//!   calls `fut.set_result(None)` at once, exactly as asyncio's primitives
-//!   wake their waiters; woken from any other thread, it goes through
-//!   `loop.call_soon_threadsafe`. The Python side (`syncio/_bridge.py`) awaits
-//!   that asyncio future and polls again; if the task is cancelled it drops
-//!   the Rust future, which gives back whatever it had been handed.
+//! - By an asyncio task: a [`Waiter`] is awaitable, and a coroutine itself
+//!   (`asyncio.create_task` takes it). Each step polls the Rust future with a
+//!   waker that resolves an asyncio future of the task's loop, which the step
+//!   yields to the task while the wait is pending. Woken on the loop's own
+//!   thread, the waker calls `fut.set_result(None)` at once, exactly as
+//!   asyncio's primitives wake their waiters; woken from any other thread, it
+//!   goes through `loop.call_soon_threadsafe`. If the task is cancelled, the
+//!   `throw` drops the Rust future, which gives back whatever it had been
+//!   handed. No Python frame runs in between.
 //! - By a thread: [`block`] polls it with the GIL released, parking between
 //!   polls. On the main thread it parks in slices and checks for signals in
 //!   between, so Ctrl-C interrupts a wait as it does `threading.Lock`'s.
@@ -15,15 +17,17 @@ use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant};
 
-use pyo3::exceptions::{PyOverflowError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{
+    PyBaseException, PyOverflowError, PyRuntimeError, PyStopIteration, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyCFunction, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::types::{PyCFunction, PyDict, PyType, PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{intern, IntoPyObjectExt};
 
 /// What a finished wait gives Python.
@@ -95,15 +99,41 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// One pending wait of the core, owned by the Python caller waiting on it.
 /// Dropping it (by `cancel`, or when garbage-collected) gives back whatever
 /// it had been handed, as dropping the Rust future does.
+///
+/// From asyncio it is awaitable, and a coroutine in its own right (it has
+/// `send`, `throw` and `close`, so `asyncio.create_task` takes it): each step
+/// polls the Rust future, returning its result (through `StopIteration`) or
+/// yielding an asyncio future of the running loop that is resolved when the
+/// wait should be polled again. There is no Python frame in between.
 #[pyclass(frozen, module = "syncio._syncio")]
 pub(crate) struct Waiter {
     fut: Mutex<Option<BoxFuture>>,
+    /// Awaiting it gives `None` rather than the outcome (`__aenter__`).
+    unit: bool,
+}
+
+/// What one step of an awaited [`Waiter`] gives.
+enum AwaitStep {
+    /// Pending: the asyncio future to wait on before the next step.
+    Yield(Py<PyAny>),
+    /// Finished with this value (`None` for a unit waiter).
+    Return(Option<Py<PyAny>>),
 }
 
 impl Waiter {
     pub(crate) fn new(fut: impl Future<Output = Outcome> + Send + 'static) -> Self {
         Waiter {
             fut: Mutex::new(Some(Box::pin(fut))),
+            unit: false,
+        }
+    }
+
+    /// A waiter whose await gives `None` (the `__aenter__` of a lock or a
+    /// semaphore; a failure still raises).
+    pub(crate) fn unit(fut: impl Future<Output = Outcome> + Send + 'static) -> Self {
+        Waiter {
+            fut: Mutex::new(Some(Box::pin(fut))),
+            unit: true,
         }
     }
 
@@ -136,54 +166,129 @@ impl Waiter {
         drop(fut);
         result
     }
+
+    /// One step of an asyncio await, from the task running on this thread's
+    /// loop. The Rust future is polled with a waker that does not know its
+    /// asyncio future yet: most steps finish (an uncontended acquire, the
+    /// step after a wake-up), and those need none. A pending one gets its
+    /// future after the poll; a wake-up in between (from a thread) finds
+    /// none, and this step sees it and polls again.
+    fn step(&self, py: Python<'_>) -> PyResult<AwaitStep> {
+        let mut slot = lock(&self.fut);
+        let pending = slot.as_mut().ok_or_else(finished)?;
+        loop {
+            let wake = Arc::new(LoopWake {
+                fut: OnceLock::new(),
+                thread: thread::current().id(),
+                fired: AtomicBool::new(false),
+            });
+            let waker = Waker::from(wake.clone());
+            match poll_caught(pending, &mut Context::from_waker(&waker)) {
+                Poll::Ready(result) => {
+                    let finished = slot.take();
+                    drop(slot);
+                    // Dropped with the GIL held (the drop may wake others).
+                    drop(finished);
+                    let value = result?.into_py(py)?;
+                    return Ok(AwaitStep::Return((!self.unit).then_some(value)));
+                }
+                Poll::Pending => {
+                    let fut = match new_future(py) {
+                        Ok(fut) => fut,
+                        Err(err) => {
+                            let abandoned = slot.take();
+                            drop(slot);
+                            drop(abandoned);
+                            return Err(err);
+                        }
+                    };
+                    let weak = PyWeakrefReference::new(&fut)?.unbind();
+                    // The GIL orders this with `wake_by_ref`, which holds it
+                    // from its `fired` swap to its read of `fut`.
+                    let _ = wake.fut.set(weak);
+                    if wake.fired.load(Ordering::Acquire) {
+                        continue; // woken before the future was set
+                    }
+                    fut.setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+                    return Ok(AwaitStep::Yield(fut.unbind()));
+                }
+            }
+        }
+    }
+
+    fn cancel_wait(&self) {
+        let fut = lock(&self.fut).take();
+        drop(fut);
+    }
 }
 
 fn finished() -> PyErr {
     PyRuntimeError::new_err("this wait has already finished")
 }
 
+/// `asyncio.Future(loop=...)` of the running loop; `RuntimeError` if no
+/// loop runs. (asyncio's primitives call `loop.create_future()`, which only
+/// does this, in a Python frame.)
+fn new_future(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static FUTURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let running = GET_RUNNING_LOOP
+        .import(py, "asyncio", "_get_running_loop")?
+        .call0()?;
+    if running.is_none() {
+        return Err(PyRuntimeError::new_err("no running event loop"));
+    }
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "loop"), running)?;
+    FUTURE
+        .import(py, "asyncio", "Future")?
+        .call((), Some(&kwargs))
+}
+
 #[pymethods]
 impl Waiter {
-    /// Polls the wait from the asyncio task running on `event_loop`: returns
-    /// the result if it is finished, or else an asyncio future of
-    /// `event_loop` that is resolved when the wait should be polled again.
-    ///
-    /// With `first=True` (the first poll, which is rarely ready) the future is
-    /// made before polling; otherwise (the poll after a wake-up, which
-    /// usually is) it polls with a no-op waker first and makes the future
-    /// only if still pending.
-    #[pyo3(signature = (event_loop, first=false))]
-    fn poll(
+    /// Awaiting a waiter steps it (it is its own iterator).
+    fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// One step: the asyncio future to wait on, or the end of the wait
+    /// (`StopIteration` with the result).
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        match self.step(py)? {
+            AwaitStep::Yield(fut) => Ok(Some(fut)),
+            // None: "exhausted" without an exception object, which the
+            // interpreter reads as `StopIteration(None)`.
+            AwaitStep::Return(None) => Ok(None),
+            AwaitStep::Return(Some(value)) => Err(PyStopIteration::new_err(value)),
+        }
+    }
+
+    /// The coroutine protocol's `send`: a step (the value is ignored).
+    fn send(&self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        match self.step(py)? {
+            AwaitStep::Yield(fut) => Ok(fut),
+            AwaitStep::Return(None) => Err(PyStopIteration::new_err(())),
+            AwaitStep::Return(Some(value)) => Err(PyStopIteration::new_err(value)),
+        }
+    }
+
+    /// The coroutine protocol's `throw` (a cancelled task): abandons the
+    /// wait, passing on anything it was handed, and raises the exception.
+    #[pyo3(signature = (typ, val=None, _tb=None))]
+    fn throw(
         &self,
-        py: Python<'_>,
-        event_loop: &Bound<'_, PyAny>,
-        first: bool,
-    ) -> PyResult<Py<PyAny>> {
-        let mut slot = lock(&self.fut);
-        let pending = slot.as_mut().ok_or_else(finished)?;
-        let mut done = Poll::Pending;
-        if !first {
-            done = poll_caught(pending, &mut Context::from_waker(Waker::noop()));
-        }
-        if done.is_pending() {
-            let fut = event_loop.call_method0(intern!(py, "create_future"))?;
-            let waker = Waker::from(Arc::new(LoopWake {
-                fut: PyWeakrefReference::new(&fut)?.unbind(),
-                thread: thread::current().id(),
-                fired: AtomicBool::new(false),
-            }));
-            done = poll_caught(pending, &mut Context::from_waker(&waker));
-            if done.is_pending() {
-                return Ok(fut.unbind());
-            }
-        }
-        let Poll::Ready(result) = done else {
-            unreachable!("returned above while pending")
-        };
-        let finished = slot.take();
-        drop(slot);
-        drop(finished);
-        result?.into_py(py)
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        self.cancel_wait();
+        Err(thrown(typ, val))
+    }
+
+    /// The coroutine protocol's `close`: abandons the wait.
+    fn close(&self) {
+        self.cancel_wait();
     }
 
     /// Blocks the calling thread (GIL released) until the wait finishes, or
@@ -200,9 +305,70 @@ impl Waiter {
     /// Abandons the wait (the task was cancelled): anything it was handed
     /// passes on. Idempotent.
     fn cancel(&self) {
-        let fut = lock(&self.fut).take();
-        drop(fut);
+        self.cancel_wait();
     }
+}
+
+/// An awaitable that is finished at once, giving `None`: what `__aenter__`
+/// returns when it acquired without waiting, and `__aexit__`. One shared
+/// instance; awaiting it costs one call.
+#[pyclass(frozen, module = "syncio._syncio")]
+pub(crate) struct Ready;
+
+#[pymethods]
+impl Ready {
+    fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    /// Always exhausted: `StopIteration(None)`, without an exception object.
+    fn __next__(&self) -> Option<Py<PyAny>> {
+        None
+    }
+
+    /// The coroutine protocol's `send`: finished, `StopIteration(None)`.
+    fn send(&self, _value: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(PyStopIteration::new_err(()))
+    }
+
+    /// The coroutine protocol's `throw`: raises the exception.
+    #[pyo3(signature = (typ, val=None, _tb=None))]
+    fn throw(
+        &self,
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        Err(thrown(typ, val))
+    }
+
+    /// The coroutine protocol's `close`: nothing to do.
+    fn close(&self) {}
+}
+
+/// The exception a coroutine's `throw(typ, val)` raises.
+fn thrown(typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>) -> PyErr {
+    match val {
+        Some(val) if !val.is_none() => {
+            if val.is_instance_of::<PyBaseException>() {
+                PyErr::from_value(val.clone())
+            } else {
+                match typ.cast::<PyType>() {
+                    Ok(ty) => PyErr::from_type(ty.clone(), val.clone().unbind()),
+                    Err(err) => err.into(),
+                }
+            }
+        }
+        _ => PyErr::from_value(typ.clone()),
+    }
+}
+
+/// The shared [`Ready`].
+pub(crate) fn ready(py: Python<'_>) -> PyResult<Py<PyAny>> {
+    static READY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    READY
+        .get_or_try_init(py, || Ok::<_, PyErr>(Py::new(py, Ready)?.into_any()))
+        .map(|r| r.clone_ref(py))
 }
 
 /// Wakes an asyncio task: resolves its future on its loop.
@@ -211,9 +377,10 @@ impl Waiter {
 /// reference would make a cycle through Rust (task, coroutine, `Waiter`,
 /// queue node, waker, future, task) that Python's garbage collector cannot
 /// see, so a task abandoned on a closed loop would keep itself and its loop
-/// alive.
+/// alive. The future is set after the poll that registered the waker
+/// ([`Waiter::step`]).
 struct LoopWake {
-    fut: Py<PyWeakrefReference>,
+    fut: OnceLock<Py<PyWeakrefReference>>,
     thread: ThreadId,
     fired: AtomicBool,
 }
@@ -224,13 +391,19 @@ impl Wake for LoopWake {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.fired.swap(true, Ordering::AcqRel) {
+        if self.fired.load(Ordering::Relaxed) {
             return;
         }
         let on_loop_thread = thread::current().id() == self.thread;
         // `try_attach`: nothing to do once the interpreter is shutting down.
         let _ = Python::try_attach(|py| {
-            let Some(fut) = self.fut.bind(py).upgrade() else {
+            if self.fired.swap(true, Ordering::AcqRel) {
+                return;
+            }
+            let Some(fut) = self.fut.get() else {
+                return; // not set yet: the step that polled sees `fired`
+            };
+            let Some(fut) = fut.bind(py).upgrade() else {
                 return; // the task is gone
             };
             let result = if on_loop_thread {
@@ -423,9 +596,10 @@ impl AsyncioWaiters {
     pub(crate) fn acquire(
         self: &Arc<Self>,
         acquire: impl Future<Output = Outcome> + Send + 'static,
-    ) -> Waiter {
-        let in_flight = InFlight::enter(self);
-        Waiter::new(async move {
+    ) -> impl Future<Output = Outcome> + Send + 'static {
+        let waiters = self.clone();
+        async move {
+            let in_flight = InFlight::enter(waiters);
             let waiters = &*in_flight.waiters;
             let must_defer = || waiters.count_on(in_flight.thread) > 1 && (waiters.free)();
             // Checked, queued, checked again: a resumption between the first
@@ -441,7 +615,31 @@ impl AsyncioWaiters {
             let outcome = acquire.await;
             drop(in_flight);
             outcome
-        })
+        }
+    }
+
+    /// asyncio's fast path: whether nothing holds a newcomer of this
+    /// thread's loop back (no unresumed asyncio waiter of that loop) and
+    /// `try_take` took what it asked for.
+    pub(crate) fn try_now(&self, try_take: impl FnOnce() -> bool) -> bool {
+        self.count_here() == 0 && try_take()
+    }
+
+    /// asyncio's `acquire()`, from its first step on (not from the call, as
+    /// for a coroutine): [`try_now`](Self::try_now), else
+    /// [`acquire`](Self::acquire).
+    pub(crate) fn acquire_lazily(
+        self: &Arc<Self>,
+        try_take: impl FnOnce() -> bool + Send + 'static,
+        acquire: impl Future<Output = Outcome> + Send + 'static,
+    ) -> impl Future<Output = Outcome> + Send + 'static {
+        let waiters = self.clone();
+        async move {
+            if waiters.try_now(try_take) {
+                return Outcome::True;
+            }
+            waiters.acquire(acquire).await
+        }
     }
 
     /// Unresumed asyncio waiters of the calling thread's loop.
@@ -473,7 +671,7 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn enter(waiters: &Arc<AsyncioWaiters>) -> Self {
+    fn enter(waiters: Arc<AsyncioWaiters>) -> Self {
         let thread = thread::current().id();
         waiters.total.fetch_add(1, Ordering::AcqRel);
         let mut per_thread = lock(&waiters.per_thread);
@@ -482,10 +680,7 @@ impl InFlight {
             None => per_thread.push((thread, 1)),
         }
         drop(per_thread);
-        InFlight {
-            waiters: waiters.clone(),
-            thread,
-        }
+        InFlight { waiters, thread }
     }
 }
 

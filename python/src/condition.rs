@@ -25,7 +25,7 @@ impl NotifyQueue {
 
     /// Queues a waiter now (call it while holding the lock, before releasing
     /// it) and returns it, to be waited on by a thread (`wait`) or a task
-    /// (`poll`). Dropping or cancelling it passes on a notification it had
+    /// (`await`). Dropping or cancelling it passes on a notification it had
     /// received.
     fn enter(&self) -> Waiter {
         let core = self.core.clone();

@@ -62,7 +62,7 @@ impl Event {
         )
     }
 
-    /// A pending wait for the flag, for the asyncio side to poll.
+    /// A pending wait for the flag, for a task to await.
     fn _waiter(&self) -> Waiter {
         Waiter::new(self.wait_future())
     }

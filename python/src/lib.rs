@@ -3,7 +3,7 @@
 //! Each class wraps one primitive of the `syncio` crate, shared through an
 //! `Arc`, and offers its threading-style methods (blocking waits release the
 //! GIL) plus the hooks the Python package builds its asyncio-style methods on
-//! (`_try_acquire`, and `Waiter`s polled by `syncio/_bridge.py`). The Python
+//! (`Waiter`s: awaitables that poll the core from an asyncio task). The Python
 //! package (`python/syncio`) assembles the public classes.
 #![deny(unsafe_code)]
 
@@ -52,6 +52,7 @@ fn _syncio(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .extract()?;
     let _ = TIMEOUT_MAX.set(max);
     m.add_class::<bridge::Waiter>()?;
+    m.add_class::<bridge::Ready>()?;
     m.add_class::<semaphore::Semaphore>()?;
     m.add_class::<lock::Lock>()?;
     m.add_class::<event::Event>()?;

@@ -5,9 +5,12 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
 use syncio::Fairness;
 
-use crate::bridge::{block_thread, lock_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
+use crate::bridge::{
+    block_thread, lock_timeout, ready, AsyncioWaiters, Outcome, Truthy, Until, Waiter,
+};
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
@@ -16,6 +19,8 @@ use crate::bridge::{block_thread, lock_timeout, AsyncioWaiters, Outcome, Truthy,
 pub(crate) struct Lock {
     core: Arc<syncio::Lock>,
     asyncio_waiters: Arc<AsyncioWaiters>,
+    /// `syncio.asyncio`'s flavour: asyncio's messages.
+    asyncio: bool,
 }
 
 fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + Send + 'static {
@@ -28,9 +33,10 @@ fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + S
 
 #[pymethods]
 impl Lock {
+    /// `_asyncio=True` is `syncio.asyncio`'s flavour (asyncio's messages).
     #[new]
-    #[pyo3(signature = (*, fair=true))]
-    fn new(fair: bool) -> Self {
+    #[pyo3(signature = (*, fair=true, _asyncio=false))]
+    fn new(fair: bool, _asyncio: bool) -> Self {
         let fairness = if fair {
             Fairness::Fifo
         } else {
@@ -41,6 +47,7 @@ impl Lock {
         Lock {
             core,
             asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
+            asyncio: _asyncio,
         }
     }
 
@@ -64,17 +71,26 @@ impl Lock {
     }
 
     /// Releases the lock `with lock:` took.
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         self.release()
     }
 
     /// Releases the lock (from any thread); `RuntimeError` if it is not
     /// locked.
     fn release(&self) -> PyResult<()> {
-        self.core
-            .release()
-            .map_err(|_| PyRuntimeError::new_err("release unlocked lock"))
+        self.core.release().map_err(|_| {
+            PyRuntimeError::new_err(if self.asyncio {
+                "Lock is not acquired."
+            } else {
+                "release unlocked lock"
+            })
+        })
     }
 
     /// Releases the lock; `False` (and nothing changes) if it was not locked.
@@ -93,17 +109,37 @@ impl Lock {
         self.try_take()
     }
 
-    /// A pending acquire, for the asyncio side to poll.
-    fn _acquire_waiter(&self) -> Waiter {
-        self.asyncio_waiters.acquire(acquire_future(&self.core))
+    /// asyncio's `acquire()` from a task on any loop: awaitable (a
+    /// coroutine), giving `True` once the lock is taken. As in asyncio, a
+    /// task handed the lock that has not run yet goes before a newcomer of
+    /// its loop. Cancelling the task gives back the lock if it was handed.
+    fn async_acquire(&self) -> Waiter {
+        let core = self.core.clone();
+        Waiter::new(
+            self.asyncio_waiters
+                .acquire_lazily(move || take(&core), acquire_future(&self.core)),
+        )
     }
 
-    /// asyncio's fast path: acquires only if free, nobody is queued, and no
-    /// asyncio waiter is still to resume (one handed the permit but not run
-    /// yet goes first, as in asyncio, where it stays in `_waiters` until it
-    /// runs).
-    fn _asyncio_try_acquire(&self) -> bool {
-        self.asyncio_waiters.count_here() == 0 && self.try_take()
+    /// `async with lock:` acquires, as `async_acquire`.
+    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if self.asyncio_waiters.try_now(|| self.try_take()) {
+            return ready(py);
+        }
+        let wait = self.asyncio_waiters.acquire(acquire_future(&self.core));
+        Waiter::unit(wait).into_py_any(py)
+    }
+
+    /// Releases the lock `async with lock:` took.
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc: &Bound<'_, PyAny>,
+        _tb: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        self.release()?;
+        ready(py)
     }
 
     /// asyncio waiters (of every loop) queued or handed the permit but not
@@ -127,16 +163,21 @@ impl Lock {
     }
 }
 
+/// Acquires `lock` if it is free and nobody is queued; it stays locked.
+fn take(lock: &syncio::Lock) -> bool {
+    match lock.try_acquire() {
+        Some(guard) => {
+            guard.forget();
+            true
+        }
+        None => false,
+    }
+}
+
 impl Lock {
     #[inline]
     fn try_take(&self) -> bool {
-        match self.core.try_acquire() {
-            Some(guard) => {
-                guard.forget();
-                true
-            }
-            None => false,
-        }
+        take(&self.core)
     }
 
     fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {

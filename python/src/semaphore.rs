@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::IntoPyObjectExt;
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
-use crate::bridge::{block_thread, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter};
+use crate::bridge::{
+    block_thread, ready, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter,
+};
 
 /// The core, shared by every view of the semaphore.
 #[derive(Clone)]
@@ -37,6 +40,16 @@ impl Core {
                 }
                 Err(_) => unreachable!("syncio's Python semaphores are never closed"),
             }
+        }
+    }
+
+    fn try_take(&self) -> bool {
+        match self.sem().try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                true
+            }
+            Err(_) => false,
         }
     }
 }
@@ -71,16 +84,19 @@ fn initial_value(value: isize, what: &str) -> PyResult<usize> {
 pub(crate) struct Semaphore {
     core: Core,
     asyncio_waiters: Arc<AsyncioWaiters>,
+    /// `syncio.asyncio`'s flavour: asyncio's `locked()` and messages.
+    asyncio: bool,
 }
 
 #[pymethods]
 impl Semaphore {
     /// `_bounded=True` makes a `BoundedSemaphore`: a `release` that would
     /// raise the count above the initial value raises `ValueError` and
-    /// changes nothing.
+    /// changes nothing. `_asyncio=True` is `syncio.asyncio`'s flavour
+    /// (asyncio's `locked()` and messages).
     #[new]
-    #[pyo3(signature = (value=1, *, fair=true, _bounded=false))]
-    fn new(value: isize, fair: bool, _bounded: bool) -> PyResult<Self> {
+    #[pyo3(signature = (value=1, *, fair=true, _bounded=false, _asyncio=false))]
+    fn new(value: isize, fair: bool, _bounded: bool, _asyncio: bool) -> PyResult<Self> {
         let value = initial_value(value, "semaphore")?;
         let fairness = fairness(fair);
         let core = if _bounded {
@@ -96,6 +112,7 @@ impl Semaphore {
             asyncio_waiters: Arc::new(AsyncioWaiters::new(move || {
                 sem.sem().available_permits() > 0
             })),
+            asyncio: _asyncio,
         })
     }
 
@@ -120,8 +137,13 @@ impl Semaphore {
     }
 
     /// Releases the permit `with sem:` took.
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+    #[pyo3(signature = (_exc_type=None, _exc=None, _tb=None))]
+    fn __exit__(
+        &self,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc: Option<&Bound<'_, PyAny>>,
+        _tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         self.release(1)
     }
 
@@ -137,9 +159,11 @@ impl Semaphore {
         }
         match self.core.sem().release(n) {
             Ok(()) => Ok(()),
-            Err(ReleaseError::AboveBound { .. }) => {
-                Err(PyValueError::new_err("Semaphore released too many times"))
-            }
+            Err(ReleaseError::AboveBound { .. }) => Err(PyValueError::new_err(if self.asyncio {
+                "BoundedSemaphore released too many times"
+            } else {
+                "Semaphore released too many times"
+            })),
             Err(_) => Err(PyOverflowError::new_err(
                 "semaphore value would exceed its maximum",
             )),
@@ -147,9 +171,10 @@ impl Semaphore {
     }
 
     /// asyncio's `locked()`: `True` if an acquire could not succeed at once
-    /// (no permit free, or others queued first).
+    /// (no permit free, or others queued first; for the asyncio flavour, or
+    /// a task of this loop handed a permit has not run yet).
     fn locked(&self) -> bool {
-        self.core.sem().locked()
+        (self.asyncio && self.asyncio_waiters.count_here() > 0) || self.core.sem().locked()
     }
 
     /// The number of free permits.
@@ -158,23 +183,42 @@ impl Semaphore {
         self.core.sem().available_permits()
     }
 
-    /// Takes a permit if one is free and nobody is queued (asyncio's fast
-    /// path).
+    /// Takes a permit if one is free and nobody is queued.
     fn _try_acquire(&self) -> bool {
-        self.try_take()
+        self.core.try_take()
     }
 
-    /// A pending wait for one permit, for the asyncio side to poll.
-    fn _acquire_waiter(&self) -> Waiter {
-        self.asyncio_waiters.acquire(self.core.acquire_future())
+    /// asyncio's `acquire()` from a task on any loop: awaitable (a
+    /// coroutine), giving `True` once a permit is taken. As in asyncio, a
+    /// task handed a permit that has not run yet goes before a newcomer of
+    /// its loop. Cancelling the task gives back a permit it was handed.
+    fn async_acquire(&self) -> Waiter {
+        let core = self.core.clone();
+        Waiter::new(
+            self.asyncio_waiters
+                .acquire_lazily(move || core.try_take(), self.core.acquire_future()),
+        )
     }
 
-    /// asyncio's fast path: acquires only if free, nobody is queued, and no
-    /// asyncio waiter is still to resume (one handed the permit but not run
-    /// yet goes first, as in asyncio, where it stays in `_waiters` until it
-    /// runs).
-    fn _asyncio_try_acquire(&self) -> bool {
-        self.asyncio_waiters.count_here() == 0 && self.try_take()
+    /// `async with sem:` takes a permit, as `async_acquire`.
+    fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if self.asyncio_waiters.try_now(|| self.core.try_take()) {
+            return ready(py);
+        }
+        let wait = self.asyncio_waiters.acquire(self.core.acquire_future());
+        Waiter::unit(wait).into_py_any(py)
+    }
+
+    /// Releases the permit `async with sem:` took.
+    fn __aexit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: &Bound<'_, PyAny>,
+        _exc: &Bound<'_, PyAny>,
+        _tb: &Bound<'_, PyAny>,
+    ) -> PyResult<Py<PyAny>> {
+        self.release(1)?;
+        ready(py)
     }
 
     /// asyncio waiters (of every loop) queued or handed the permit but not
@@ -204,13 +248,7 @@ impl Semaphore {
 impl Semaphore {
     #[inline]
     fn try_take(&self) -> bool {
-        match self.core.sem().try_acquire() {
-            Ok(permit) => {
-                permit.forget();
-                true
-            }
-            Err(_) => false,
-        }
+        self.core.try_take()
     }
 
     fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {

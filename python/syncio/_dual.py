@@ -12,7 +12,6 @@ from time import monotonic as _monotonic
 from asyncio import CancelledError as _CancelledError
 
 from . import _syncio
-from ._bridge import wait as _wait
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -26,27 +25,7 @@ __all__ = [
 ]
 
 
-class _AsyncAcquire:
-    """``async_acquire()`` and ``async with`` for a Lock or a Semaphore."""
-
-    __slots__ = ()
-
-    async def async_acquire(self):
-        """Acquire (one permit) from a coroutine; returns ``True``. As in
-        asyncio, a task handed the permit before it ran goes first."""
-        if self._asyncio_try_acquire():
-            return True
-        return await _wait(self._acquire_waiter())
-
-    async def __aenter__(self):
-        if not self._asyncio_try_acquire():
-            await _wait(self._acquire_waiter())
-
-    async def __aexit__(self, exc_type, exc, tb):
-        self.release()
-
-
-class Lock(_AsyncAcquire, _syncio.Lock):
+class Lock(_syncio.Lock):
     """A lock for threads and tasks at once; FIFO unless ``fair=False``.
 
     Threads: ``acquire(blocking=True, timeout=-1)``, ``release()``,
@@ -59,7 +38,7 @@ class Lock(_AsyncAcquire, _syncio.Lock):
     __slots__ = ()
 
 
-class Semaphore(_AsyncAcquire, _syncio.Semaphore):
+class Semaphore(_syncio.Semaphore):
     """A semaphore for threads and tasks at once; FIFO unless ``fair=False``.
 
     Threads: ``acquire(blocking=True, timeout=None)``, ``release(n=1)``,
@@ -106,7 +85,7 @@ class Event(_syncio.Event):
         """Wait from a coroutine until the flag is set; returns ``True``."""
         if self.is_set():
             return True
-        return await _wait(self._waiter())
+        return await self._waiter()
 
 
 class Barrier(_syncio.Barrier):
@@ -126,10 +105,10 @@ class Barrier(_syncio.Barrier):
     async def async_wait(self):
         """Wait from a coroutine; returns this caller's arrival index, or
         raises ``BrokenBarrierError``."""
-        return await _wait(self._waiter())
+        return await self._waiter()
 
     async def __aenter__(self):
-        return await _wait(self._waiter())
+        return await self._waiter()
 
     async def __aexit__(self, exc_type, exc, tb):
         pass
@@ -277,7 +256,7 @@ async def _async_wait(owned, queue, release, acquire):
     waiter = queue.enter()
     release()
     try:
-        return await _wait(waiter)
+        return await waiter
     finally:
         await _reacquire(acquire)
 

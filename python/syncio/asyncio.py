@@ -10,8 +10,7 @@ of them or from a plain thread.
 import sys as _sys
 
 from . import _syncio
-from ._bridge import wait as _wait
-from ._dual import _async_wait, _async_wait_for, _AsyncAcquire, _notify
+from ._dual import _async_wait, _async_wait_for, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -38,30 +37,17 @@ def _object_repr(obj, extra):
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
 
-class _AsyncioAcquire(_AsyncAcquire):
-    """asyncio's ``acquire()`` and ``async with`` for a Lock or a Semaphore."""
-
-    __slots__ = ()
-    acquire = _AsyncAcquire.async_acquire
-
-
-class Lock(_AsyncioAcquire, _syncio.Lock):
+class Lock(_syncio.Lock):
     """``asyncio.Lock()``: ``await acquire()``, ``release()``, ``locked()``,
     ``async with``. FIFO; a waiter that was handed the lock but has not run
     yet holds it (``locked()`` is true)."""
 
     __slots__ = ()
+    acquire = _syncio.Lock.async_acquire
 
     def __new__(cls, *, loop=_marker):
         _no_loop(cls, loop)
-        return super().__new__(cls)
-
-
-    def release(self):
-        """Release the lock; ``RuntimeError`` if it is not locked."""
-        if not self._release():
-            raise RuntimeError("Lock is not acquired.")
-
+        return super().__new__(cls, _asyncio=True)
 
     def __repr__(self):
         return _object_repr(self, "locked" if self.locked() else "unlocked")
@@ -81,33 +67,25 @@ class Event(_syncio.Event):
         """Wait until the flag is set; returns ``True``."""
         if self.is_set():
             return True
-        return await _wait(self._waiter())
+        return await self._waiter()
 
     def __repr__(self):
         return _object_repr(self, "set" if self.is_set() else "unset")
 
 
-class Semaphore(_AsyncioAcquire, _syncio.Semaphore):
+class Semaphore(_syncio.Semaphore):
     """``asyncio.Semaphore(value=1)``: ``await acquire()``, ``release()``,
-    ``locked()``, ``async with``. FIFO."""
+    ``locked()``, ``async with``. FIFO; ``locked()`` is also true while a
+    task of this loop handed a permit has not run yet."""
 
     __slots__ = ()
+    acquire = _syncio.Semaphore.async_acquire
 
     def __new__(cls, value=1, *, loop=_marker):
         _no_loop(cls, loop)
         if value < 0:
             raise ValueError("Semaphore initial value must be >= 0")
-        return _syncio.Semaphore.__new__(cls, value)
-
-
-    def release(self):
-        """Give a permit back, waking the longest-waiting task or thread."""
-        _syncio.Semaphore.release(self)
-
-
-    def locked(self):
-        """``True`` if an ``acquire()`` would have to wait."""
-        return self._asyncio_waiters_here() > 0 or _syncio.Semaphore.locked(self)
+        return _syncio.Semaphore.__new__(cls, value, _asyncio=True)
 
     def __repr__(self):
         extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
@@ -124,14 +102,7 @@ class BoundedSemaphore(Semaphore):
         _no_loop(cls, loop)
         if value < 0:
             raise ValueError("BoundedSemaphore initial value must be >= 0")
-        return _syncio.Semaphore.__new__(cls, value, _bounded=True)
-
-    def release(self):
-        """Give a permit back; ``ValueError`` if none is out."""
-        try:
-            _syncio.Semaphore.release(self)
-        except ValueError:
-            raise ValueError("BoundedSemaphore released too many times") from None
+        return _syncio.Semaphore.__new__(cls, value, _bounded=True, _asyncio=True)
 
 
 class Condition:

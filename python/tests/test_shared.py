@@ -371,21 +371,24 @@ def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
     sem = syncio.Semaphore(1)
 
     async def main():
-        loop = asyncio.get_running_loop()
         assert sem.acquire()
         t1 = asyncio.create_task(sem.async_acquire())
         await asyncio.sleep(0)  # t1 queued
         sem.release()  # handed to t1, which has not run yet
         sem.release()  # and one permit free
-        newcomer = sem._acquire_waiter()
-        result = newcomer.poll(loop, True)
-        assert result is not True, "deferred behind t1, as in asyncio"
+        newcomer = sem.async_acquire()
+        pending = newcomer.send(None)  # its first step
+        assert isinstance(pending, asyncio.Future), "deferred behind t1, as in asyncio"
         assert sem.acquire(blocking=False)  # a thread-style caller takes it
         assert await t1
         sem.release()  # t1's permit: for the newcomer, now queued
-        while result is not True:
-            await asyncio.wait_for(result, 5)
-            result = newcomer.poll(loop)
+        while True:
+            await asyncio.wait_for(pending, 5)
+            try:
+                pending = newcomer.send(None)
+            except StopIteration as done:
+                assert done.value is True
+                break
         sem.release()
         sem.release()
 
@@ -450,3 +453,76 @@ def test_blocking_takes_any_truth_value_as_threading_does():
         assert not prim.acquire(None)
         assert not prim.acquire([])
         prim.release()
+
+
+# The awaitables `acquire()`, `async_acquire()` and `__aenter__()` return are
+# Rust objects speaking the coroutine protocol (no Python frame in between).
+
+
+@pytest.mark.parametrize("make", [sa.Semaphore, syncio.Semaphore, sa.Lock, syncio.Lock])
+def test_acquire_starts_when_first_stepped_not_when_called(make):
+    sem = make()
+    acquire = sem.acquire if isinstance(sem, (sa.Semaphore, sa.Lock)) else sem.async_acquire
+
+    async def main():
+        pending = acquire()  # a coroutine: nothing happens until it runs
+        assert not sem.locked()
+        task = asyncio.create_task(pending)  # create_task takes it
+        assert not sem.locked()
+        assert await task is True
+        assert sem.locked()
+        sem.release()
+
+    asyncio.run(main())
+    abandoned = acquire()
+    abandoned.close()  # never started: nothing to give back
+    assert not sem.locked()
+
+
+def test_a_waiter_thrown_into_gives_back_what_it_was_handed():
+    sem = syncio.Semaphore(0)
+
+    async def main():
+        waiter = sem.async_acquire()
+        pending = waiter.send(None)
+        assert isinstance(pending, asyncio.Future) and pending._asyncio_future_blocking
+        sem.release()  # handed to the waiter, which has not run yet
+        assert sem._value == 0
+        with pytest.raises(asyncio.CancelledError):
+            waiter.throw(asyncio.CancelledError())
+        assert sem._value == 1  # passed on, not lost
+        with pytest.raises(RuntimeError, match="already finished"):
+            waiter.send(None)
+        with pytest.raises(ValueError, match="boom"):
+            sem.async_acquire().throw(ValueError, "boom")
+
+    asyncio.run(main())
+
+
+def test_awaiting_without_a_running_loop_is_an_error_and_loses_nothing():
+    sem = syncio.Semaphore(0)
+    waiter = sem.async_acquire()
+    with pytest.raises(RuntimeError, match="no running event loop"):
+        waiter.send(None)
+    sem.release()
+    assert sem.acquire(blocking=False)  # the failed waiter is not queued
+    with pytest.raises(StopIteration) as done:
+        sem.__aexit__(None, None, None).send(None)
+    assert done.value.value is None
+    assert sem._value == 1
+
+
+def test_async_with_on_a_released_lock_raises_each_flavours_message():
+    async def main():
+        with pytest.raises(RuntimeError, match="Lock is not acquired"):
+            await sa.Lock().__aexit__(None, None, None)
+        with pytest.raises(RuntimeError, match="release unlocked lock"):
+            await syncio.Lock().__aexit__(None, None, None)
+        with pytest.raises(ValueError, match="BoundedSemaphore released too many times"):
+            await sa.BoundedSemaphore(1).__aexit__(None, None, None)
+        with pytest.raises(ValueError, match="^Semaphore released too many times"):
+            await syncio.BoundedSemaphore(1).__aexit__(None, None, None)
+        async with sa.Lock() as entered:
+            assert entered is None  # as asyncio's
+
+    asyncio.run(main())
