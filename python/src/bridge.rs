@@ -179,7 +179,7 @@ impl Waiter {
         loop {
             let wake = Arc::new(LoopWake {
                 fut: OnceLock::new(),
-                thread: thread::current().id(),
+                thread: current_thread(),
                 fired: AtomicBool::new(false),
             });
             let waker = Waker::from(wake.clone());
@@ -220,6 +220,15 @@ impl Waiter {
         let fut = lock(&self.fut).take();
         drop(fut);
     }
+}
+
+/// The calling thread's id, read once per thread (`thread::current()` would
+/// clone and drop a handle each time).
+fn current_thread() -> ThreadId {
+    thread_local! {
+        static ID: ThreadId = thread::current().id();
+    }
+    ID.with(|id| *id)
 }
 
 fn finished() -> PyErr {
@@ -394,7 +403,7 @@ impl Wake for LoopWake {
         if self.fired.load(Ordering::Relaxed) {
             return;
         }
-        let on_loop_thread = thread::current().id() == self.thread;
+        let on_loop_thread = current_thread() == self.thread;
         // `try_attach`: nothing to do once the interpreter is shutting down.
         let _ = Python::try_attach(|py| {
             if self.fired.swap(true, Ordering::AcqRel) {
@@ -647,7 +656,7 @@ impl AsyncioWaiters {
         if self.total() == 0 {
             return 0;
         }
-        self.count_on(thread::current().id())
+        self.count_on(current_thread())
     }
 
     /// Unresumed asyncio waiters of every loop.
@@ -672,7 +681,7 @@ struct InFlight {
 
 impl InFlight {
     fn enter(waiters: Arc<AsyncioWaiters>) -> Self {
-        let thread = thread::current().id();
+        let thread = current_thread();
         waiters.total.fetch_add(1, Ordering::AcqRel);
         let mut per_thread = lock(&waiters.per_thread);
         match per_thread.iter_mut().find(|(t, _)| *t == thread) {
