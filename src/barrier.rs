@@ -533,6 +533,59 @@ pin_project! {
     }
 }
 
+impl BarrierWait<'_> {
+    /// Gives up waiting and breaks the barrier, as a
+    /// [`wait_deadline`](Barrier::wait_deadline) that times out does, in one
+    /// step: every waiter of the cycle gets [`BrokenBarrierError`], and so
+    /// does this caller. If the cycle was released (or broken, or this wait
+    /// chosen to release it) before the call, nothing is broken and that
+    /// outcome is returned instead. A wait that has not arrived yet (never
+    /// polled) breaks the barrier.
+    ///
+    /// This is Python's rule for a `threading.Barrier` wait that an exception
+    /// (a `KeyboardInterrupt`, say) interrupts. The future is finished
+    /// afterwards: do not poll it again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    /// use std::future::Future;
+    ///
+    /// let b = syncio::Barrier::new(2).unwrap();
+    /// let mut wait = pin!(b.wait());
+    /// assert!(wait.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
+    /// assert!(wait.as_mut().break_off().is_err());
+    /// assert!(b.is_broken());
+    /// ```
+    pub fn break_off(self: Pin<&mut Self>) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let this = self.project();
+        let barrier: &Barrier = this.barrier;
+        let node = this.node.into_ref();
+        if let WaitState::Queued = node.state() {
+            let mut wakes = WakeList::new();
+            let mut q = barrier.queue.lock();
+            if q.remove(node) {
+                Barrier::break_locked(&mut q, &mut wakes);
+                drop(q);
+                wakes.wake_all();
+                return Err(BrokenBarrierError);
+            }
+        }
+        match node.state() {
+            WaitState::Notified(_) => match barrier.on_notified(node) {
+                Poll::Ready(result) => result,
+                Poll::Pending => unreachable!("a notified wait is ready"),
+            },
+            _ => {
+                barrier.abort();
+                Err(BrokenBarrierError)
+            }
+        }
+    }
+}
+
 impl Future for BarrierWait<'_> {
     type Output = Result<BarrierWaitResult, BrokenBarrierError>;
 

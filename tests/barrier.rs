@@ -183,6 +183,46 @@ fn a_blocking_time_out_breaks_the_barrier_for_everyone() {
 }
 
 #[test]
+fn breaking_off_a_pending_wait_breaks_the_barrier_for_everyone() {
+    let b = Barrier::new(3).unwrap();
+    let mut other = Box::pin(b.wait());
+    let mut mine = Box::pin(b.wait());
+    assert!(is_pending(other.as_mut()));
+    assert!(is_pending(mine.as_mut()));
+    assert_eq!(mine.as_mut().break_off(), Err(BrokenBarrierError));
+    assert!(b.is_broken());
+    assert_eq!(ready(other.as_mut()), Err(BrokenBarrierError));
+    drop(mine);
+    b.reset();
+    assert_eq!(b.n_waiting(), 0);
+    // Never polled: it breaks the barrier too (the caller gave up).
+    assert_eq!(
+        Box::pin(b.wait()).as_mut().break_off(),
+        Err(BrokenBarrierError)
+    );
+    assert!(b.is_broken());
+}
+
+#[test]
+fn breaking_off_a_released_wait_keeps_its_outcome_and_breaks_nothing() {
+    let b = Barrier::new(2).unwrap();
+    let mut mine = Box::pin(b.wait());
+    assert!(is_pending(mine.as_mut()));
+    let leader = b.wait_blocking().unwrap();
+    assert!(leader.is_leader());
+    let released = mine.as_mut().break_off().unwrap();
+    assert_eq!(released.index(), 0);
+    assert!(!released.is_leader());
+    assert!(!b.is_broken());
+    drop(mine);
+    // The next cycle is whole.
+    let mut next = Box::pin(b.wait());
+    assert!(is_pending(next.as_mut()));
+    assert!(b.wait_blocking().is_ok());
+    assert!(ready(next.as_mut()).is_ok());
+}
+
+#[test]
 fn a_panicking_action_breaks_the_barrier_and_panics_in_its_caller() {
     let b = Barrier::with_action(2, || panic!("action failed")).unwrap();
     let mut other = Box::pin(b.wait());

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::bridge::{catch_raised, raise_through_core, wait_timeout, Outcome, Waiter};
+use crate::bridge::{
+    block, catch_raised, is_main_thread, raise_through_core, wait_timeout, Blocked, Outcome, Waiter,
+};
 
 /// A barrier usable from threads and asyncio tasks at once: threading's
 /// `Barrier(parties, action=None, timeout=None)` methods here;
@@ -56,10 +58,27 @@ impl Barrier {
     /// parties are here; `BrokenBarrierError` if the barrier is (or gets)
     /// broken, or if the time-out (by default the one given to the
     /// constructor) expires, which breaks it. Releases the GIL while waiting.
+    /// On the main thread Ctrl-C interrupts it and, as in threading, breaks
+    /// the barrier (unless the cycle was released first).
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
         let until = wait_timeout(timeout.or(self.timeout))?;
         let core = self.core.clone();
+        if is_main_thread(py)? {
+            let mut wait = std::pin::pin!(core.wait());
+            let result = match block(py, wait.as_mut(), until.deadline()) {
+                Blocked::Done(result) => result?,
+                Blocked::Deadline => catch_raised(|| wait.as_mut().break_off())?,
+                Blocked::Interrupted(err) => {
+                    // The caller goes with the exception; if its cycle was
+                    // released (or it was to release it) just before, that
+                    // stands, else the barrier breaks.
+                    catch_raised(|| wait.as_mut().break_off())?.ok();
+                    return Err(err);
+                }
+            };
+            return outcome(result).into_py(py);
+        }
         let result = py.detach(move || {
             catch_raised(|| match until.deadline() {
                 None => core.wait_blocking(),

@@ -82,8 +82,11 @@ pub(crate) fn catch_raised<T>(f: impl FnOnce() -> T) -> Result<T, PyErr> {
 }
 
 /// Polls `fut` once, a [`raise_through_core`] unwind becoming its exception.
-fn poll_caught(fut: &mut BoxFuture, cx: &mut Context<'_>) -> Poll<PyResult<Outcome>> {
-    match catch_raised(|| fut.as_mut().poll(cx)) {
+fn poll_caught<F: Future + ?Sized>(
+    fut: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<PyResult<F::Output>> {
+    match catch_raised(|| fut.poll(cx)) {
         Ok(Poll::Ready(outcome)) => Poll::Ready(Ok(outcome)),
         Ok(Poll::Pending) => Poll::Pending,
         Err(raised) => Poll::Ready(Err(raised)),
@@ -161,7 +164,11 @@ impl Waiter {
         deadline: Option<Instant>,
     ) -> PyResult<Option<Outcome>> {
         let mut fut = lock(&self.fut).take().ok_or_else(finished)?;
-        let result = block(py, &mut fut, deadline);
+        let result = match block(py, fut.as_mut(), deadline) {
+            Blocked::Done(outcome) => outcome.map(Some),
+            Blocked::Deadline => Ok(None),
+            Blocked::Interrupted(err) => Err(err),
+        };
         // Dropped with the GIL held (the drop may wake asyncio waiters).
         drop(fut);
         result
@@ -183,7 +190,7 @@ impl Waiter {
                 fired: AtomicBool::new(false),
             });
             let waker = Waker::from(wake.clone());
-            match poll_caught(pending, &mut Context::from_waker(&waker)) {
+            match poll_caught(pending.as_mut(), &mut Context::from_waker(&waker)) {
                 Poll::Ready(result) => {
                     let finished = slot.take();
                     drop(slot);
@@ -474,23 +481,40 @@ impl Wake for ThreadWake {
 /// How long the main thread parks before it looks for signals.
 const SIGNAL_SLICE: Duration = Duration::from_millis(50);
 
-enum Step {
-    Done(Result<Outcome, PyErr>),
+/// How a [`block`] ended.
+pub(crate) enum Blocked<T> {
+    /// The future finished (or raised).
+    Done(PyResult<T>),
+    /// The deadline passed first; the future is still pending.
+    Deadline,
+    /// A signal handler raised (Ctrl-C); the future is still pending.
+    Interrupted(PyErr),
+}
+
+enum Step<T> {
+    Done(PyResult<T>),
     Deadline,
     Slice,
 }
 
-/// Polls `fut` to completion with the GIL released, parking in between;
-/// `None` if `deadline` passes first (after one last poll, so that something
+/// Polls `fut` to completion with the GIL released, parking in between,
+/// unless `deadline` passes first (after one last poll, so that something
 /// handed over at the deadline is taken, not passed on). On the main thread
-/// it wakes every [`SIGNAL_SLICE`] to run signal handlers: a
-/// `KeyboardInterrupt` ends the wait with that exception.
-pub(crate) fn block(
+/// it wakes every [`SIGNAL_SLICE`] to run signal handlers: one that raises
+/// (`KeyboardInterrupt`) ends the wait with that exception.
+pub(crate) fn block<F>(
     py: Python<'_>,
-    fut: &mut BoxFuture,
+    mut fut: Pin<&mut F>,
     deadline: Option<Instant>,
-) -> PyResult<Option<Outcome>> {
-    let main = is_main_thread(py)?;
+) -> Blocked<F::Output>
+where
+    F: Future + Send + ?Sized,
+    F::Output: Send,
+{
+    let main = match is_main_thread(py) {
+        Ok(main) => main,
+        Err(err) => return Blocked::Interrupted(err),
+    };
     let wake = Arc::new(ThreadWake {
         thread: thread::current(),
         woken: AtomicBool::new(false),
@@ -502,13 +526,13 @@ pub(crate) fn block(
             let slice_end = main.then(|| Instant::now() + SIGNAL_SLICE);
             loop {
                 wake.woken.store(false, Ordering::Relaxed);
-                if let Poll::Ready(result) = poll_caught(fut, &mut cx) {
+                if let Poll::Ready(result) = poll_caught(fut.as_mut(), &mut cx) {
                     return Step::Done(result);
                 }
                 loop {
                     let now = Instant::now();
                     if deadline.is_some_and(|d| now >= d) {
-                        return match poll_caught(fut, &mut cx) {
+                        return match poll_caught(fut.as_mut(), &mut cx) {
                             Poll::Ready(result) => Step::Done(result),
                             Poll::Pending => Step::Deadline,
                         };
@@ -527,17 +551,20 @@ pub(crate) fn block(
             }
         });
         match step {
-            Step::Done(Ok(outcome)) => return Ok(Some(outcome)),
-            Step::Done(Err(raised)) => return Err(raised),
-            Step::Deadline => return Ok(None),
-            Step::Slice => py.check_signals()?,
+            Step::Done(result) => return Blocked::Done(result),
+            Step::Deadline => return Blocked::Deadline,
+            Step::Slice => {
+                if let Err(err) = py.check_signals() {
+                    return Blocked::Interrupted(err);
+                }
+            }
         }
     }
 }
 
 /// Whether the caller is Python's main thread, the one that runs signal
 /// handlers.
-fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
+pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
     static MAIN_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     let main = MAIN_IDENT.get_or_try_init(py, || {

@@ -345,6 +345,45 @@ def test_ctrl_c_interrupts_a_blocked_main_thread_and_keeps_the_permit():
     assert sem.acquire(blocking=False)
 
 
+@pytest.mark.parametrize("timeout", [None, 10])
+def test_ctrl_c_interrupts_a_barrier_wait_on_the_main_thread_and_breaks_it(timeout):
+    # threading's rule: an exception during wait() breaks the barrier.
+    barrier = syncio.Barrier(3)
+    results = []
+    other = threading.Thread(target=lambda: results.append(_outcome(barrier.wait)))
+    other.start()
+    while barrier.n_waiting < 1:
+        time.sleep(0.001)
+    timer = threading.Timer(0.1, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        barrier.wait(timeout)
+    timer.join()
+    other.join()
+    assert barrier.broken
+    assert results == ["broken"]
+
+
+def test_a_main_thread_barrier_time_out_breaks_it_and_a_release_first_stands():
+    barrier = syncio.Barrier(2)
+    with pytest.raises(threading.BrokenBarrierError):
+        barrier.wait(0.05)
+    assert barrier.broken
+    barrier.reset()
+    other = threading.Thread(target=lambda: (time.sleep(0.05), barrier.wait()))
+    other.start()
+    assert barrier.wait(10) in (0, 1)
+    other.join()
+    assert not barrier.broken
+
+
+def _outcome(wait):
+    try:
+        return wait()
+    except threading.BrokenBarrierError:
+        return "broken"
+
+
 def test_errors_match_threading_and_asyncio():
     with pytest.raises(ValueError, match="must be >= 0"):
         syncio.Semaphore(-1)
