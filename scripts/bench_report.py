@@ -442,7 +442,8 @@ def markdown(table, cores, cpu, rustc, rev):
 
 PYTHON_INTRO = """syncio's Python extension (`python/`) against `threading`, `asyncio` and
 aiologic, in one run of `python/benches/bench.py` (round-robin over the
-contenders, median of the repeats). Regenerate with:
+contenders; each ratio is the median of the rounds' ratios to the reference
+of the same kind, run in the same round). Regenerate with:
 
 ```sh
 python python/benches/bench.py --out python/benches/results.md  # in the venv scripts/test.sh builds

@@ -8,12 +8,15 @@ Workloads (each contender runs the same loop):
 - 8 threads x 20 000 acquire + release on one Semaphore(2);
 - uncontended ``async with sem:`` in a task;
 - 8 tasks x 5 000 (``async with sem: await asyncio.sleep(0)``) on one
-  Semaphore(2), one event loop.
+  Semaphore(2), or one Lock, one event loop.
 
-Every workload is repeated ``--repeat`` times; the table gives the median time
-per operation and its ratio to the reference (threading.Semaphore for the
-thread workloads, asyncio.Semaphore for the task ones). Ratios, not absolute
-times, are what carry over between runs on a shared, noisy machine.
+Every workload is repeated ``--repeat`` times, round-robin over the
+contenders. The table gives the median time per operation and the ratio to
+the reference of the same kind (threading.Semaphore or threading.Lock for the
+thread workloads, asyncio.Semaphore or asyncio.Lock for the task ones): the
+median over the rounds of each round's ratio, so that a slow moment of the
+machine, which hits one round, cancels out. Ratios, not absolute times, are
+what carry over between runs on a shared, noisy machine.
 """
 
 import argparse
@@ -32,30 +35,33 @@ except ImportError:  # optional peer
     aiologic = None
 
 
+# name: (kind, factory). The first contender of each kind is its reference.
 def sync_contenders():
     c = {
-        "threading.Semaphore": lambda: threading.Semaphore(2),
-        "threading.Lock": threading.Lock,
-        "syncio.Semaphore": lambda: syncio.Semaphore(2),
-        "syncio.Semaphore(fair=False)": lambda: syncio.Semaphore(2, fair=False),
-        "syncio.Lock": syncio.Lock,
+        "threading.Semaphore": ("Semaphore", lambda: threading.Semaphore(2)),
+        "syncio.Semaphore": ("Semaphore", lambda: syncio.Semaphore(2)),
+        "syncio.Semaphore(fair=False)": ("Semaphore", lambda: syncio.Semaphore(2, fair=False)),
+        "threading.Lock": ("Lock", threading.Lock),
+        "syncio.Lock": ("Lock", syncio.Lock),
     }
     if aiologic:
-        c["aiologic.Semaphore"] = lambda: aiologic.Semaphore(2)
-        c["aiologic.Lock"] = aiologic.Lock
+        c["aiologic.Semaphore"] = ("Semaphore", lambda: aiologic.Semaphore(2))
+        c["aiologic.Lock"] = ("Lock", aiologic.Lock)
     return c
 
 
 def async_contenders():
     c = {
-        "asyncio.Semaphore": lambda: asyncio.Semaphore(2),
-        "asyncio.Lock": asyncio.Lock,
-        "syncio.asyncio.Semaphore": lambda: sa.Semaphore(2),
-        "syncio.asyncio.Lock": sa.Lock,
-        "syncio.Semaphore (shared)": lambda: syncio.Semaphore(2),
+        "asyncio.Semaphore": ("Semaphore", lambda: asyncio.Semaphore(2)),
+        "syncio.asyncio.Semaphore": ("Semaphore", lambda: sa.Semaphore(2)),
+        "syncio.Semaphore (shared)": ("Semaphore", lambda: syncio.Semaphore(2)),
+        "asyncio.Lock": ("Lock", asyncio.Lock),
+        "syncio.asyncio.Lock": ("Lock", sa.Lock),
+        "syncio.Lock (shared)": ("Lock", syncio.Lock),
     }
     if aiologic:
-        c["aiologic.Semaphore"] = lambda: aiologic.Semaphore(2)
+        c["aiologic.Semaphore"] = ("Semaphore", lambda: aiologic.Semaphore(2))
+        c["aiologic.Lock"] = ("Lock", aiologic.Lock)
     return c
 
 
@@ -116,11 +122,17 @@ def contended_tasks(make, tasks=8, per_task=5_000):
     return asyncio.run(main())
 
 
+# title, contenders, workload, kinds it runs
 WORKLOADS = [
-    ("uncontended, thread (`with sem:`)", sync_contenders, uncontended_thread, "threading.Semaphore"),
-    ("8 threads x 20 000 on Semaphore(2)", sync_contenders, contended_threads, "threading.Semaphore"),
-    ("uncontended, task (`async with sem:`)", async_contenders, uncontended_task, "asyncio.Semaphore"),
-    ("8 tasks x 5 000 with sleep(0) on Semaphore(2)", async_contenders, contended_tasks, "asyncio.Semaphore"),
+    ("uncontended, thread (`with sem:`)", sync_contenders, uncontended_thread, ("Semaphore", "Lock")),
+    ("8 threads x 20 000 on Semaphore(2)", sync_contenders, contended_threads, ("Semaphore",)),
+    ("uncontended, task (`async with sem:`)", async_contenders, uncontended_task, ("Semaphore", "Lock")),
+    (
+        "8 tasks x 5 000 with sleep(0), Semaphore(2) or Lock",
+        async_contenders,
+        contended_tasks,
+        ("Semaphore", "Lock"),
+    ),
 ]
 
 
@@ -131,39 +143,38 @@ def fmt(seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--out", help="also write the markdown report here")
     parser.add_argument("--only", help="run only the workloads whose title contains this")
     args = parser.parse_args()
 
     lines = [
-        "| workload | contender | median / op | vs reference |",
-        "| --- | --- | ---: | ---: |",
+        "| workload | contender | median / op | reference | vs reference |",
+        "| --- | --- | ---: | --- | ---: |",
     ]
-    for title, contenders, run, reference in WORKLOADS:
+    for title, contenders, run, kinds in WORKLOADS:
         if args.only and args.only not in title:
             continue
-        makers = {
-            name: make
-            for name, make in contenders().items()
-            if not (run is contended_threads and "Lock" in name)  # a Semaphore(2) workload
-        }
+        makers = {name: kf for name, kf in contenders().items() if kf[0] in kinds}
+        references = {}
+        for name, (kind, _) in makers.items():
+            references.setdefault(kind, name)
         samples = {name: [] for name in makers}
         # Round-robin, so that a noisy moment hits every contender alike.
         for _ in range(args.repeat):
-            for name, make in makers.items():
+            for name, (_, make) in makers.items():
                 samples[name].append(run(make))
-        medians = {name: statistics.median(s) for name, s in samples.items()}
-        for name, m in medians.items():
-            print(f"{title:48} {name:30} {fmt(m)}", file=sys.stderr)
-        ref = medians[reference]
-        for name, m in medians.items():
-            ratio = m / ref
-            lines.append(f"| {title} | {name} | {fmt(m)} | {ratio:.2f}× |")
+        for name, (kind, _) in makers.items():
+            ref = samples[references[kind]]
+            ratio = statistics.median(m / r for m, r in zip(samples[name], ref))
+            median = statistics.median(samples[name])
+            print(f"{title:48} {name:30} {fmt(median)} {ratio:.2f}x", file=sys.stderr)
+            lines.append(f"| {title} | {name} | {fmt(median)} | {references[kind]} | {ratio:.2f}× |")
     header = (
-        f"Python {sys.version.split()[0]}, median of {args.repeat} runs; "
-        "ratio = time / reference time (threading.Semaphore for threads, "
-        "asyncio.Semaphore for tasks); below 1 is faster.\n\n"
+        f"Python {sys.version.split()[0]}, {args.repeat} rounds; vs reference = the median "
+        "over the rounds of (time / the same round's time of the reference of that kind: "
+        "threading.Semaphore or threading.Lock for threads, asyncio.Semaphore or "
+        "asyncio.Lock for tasks); below 1 is faster.\n\n"
     )
     report = header + "\n".join(lines) + "\n"
     print(report)
