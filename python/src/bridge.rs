@@ -13,6 +13,7 @@
 //!   polls. On the main thread it parks in slices and checks for signals in
 //!   between, so Ctrl-C interrupts a wait as it does `threading.Lock`'s.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
@@ -246,19 +247,62 @@ fn finished() -> PyErr {
 /// loop runs. (asyncio's primitives call `loop.create_future()`, which only
 /// does this, in a Python frame.)
 fn new_future(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
-    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static FUTURE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let kwargs = PyDict::new(py);
+    kwargs.set_item(intern!(py, "loop"), running_loop(py)?)?;
+    FUTURE
+        .import(py, "asyncio", "Future")?
+        .call((), Some(&kwargs))
+}
+
+/// The event loop running on this thread; `RuntimeError` if none.
+///
+/// `asyncio._get_running_loop()` makes a `getpid()` system call each time
+/// (to notice a fork), which is a good part of a wait's cost. So the loop it
+/// returned last is kept, weakly, per thread, and reused while it says it
+/// runs on this thread: asyncio's loops set `_thread_id` when they start
+/// running and clear it when they stop, and only one loop runs on a thread
+/// at a time. A loop without `_thread_id` is looked up the long way.
+fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    /// The loop found last on this thread, and this thread's `get_ident()`.
+    struct Last {
+        event_loop: Py<PyWeakrefReference>,
+        ident: u64,
+    }
+    thread_local! {
+        static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
+    }
+    static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let last = LAST.with_borrow(|last| {
+        let last = last.as_ref()?;
+        Some((last.event_loop.bind(py).upgrade()?, last.ident))
+    });
+    if let Some((event_loop, ident)) = last {
+        let runs_here = event_loop
+            .getattr(intern!(py, "_thread_id"))
+            .and_then(|id| id.extract::<u64>())
+            .is_ok_and(|id| id == ident);
+        if runs_here {
+            return Ok(event_loop);
+        }
+    }
     let running = GET_RUNNING_LOOP
         .import(py, "asyncio", "_get_running_loop")?
         .call0()?;
     if running.is_none() {
         return Err(PyRuntimeError::new_err("no running event loop"));
     }
-    let kwargs = PyDict::new(py);
-    kwargs.set_item(intern!(py, "loop"), running)?;
-    FUTURE
-        .import(py, "asyncio", "Future")?
-        .call((), Some(&kwargs))
+    let ident = GET_IDENT
+        .import(py, "_thread", "get_ident")?
+        .call0()?
+        .extract()?;
+    let last = PyWeakrefReference::new(&running).ok().map(|weak| Last {
+        event_loop: weak.unbind(),
+        ident,
+    });
+    LAST.with_borrow_mut(|slot| *slot = last);
+    Ok(running)
 }
 
 #[pymethods]

@@ -540,6 +540,16 @@ def test_a_waiter_thrown_into_gives_back_what_it_was_handed():
 
 def test_awaiting_without_a_running_loop_is_an_error_and_loses_nothing():
     sem = syncio.Semaphore(0)
+
+    async def wait_on_a_loop():
+        # The bridge remembers this thread's loop: it must notice it stopped.
+        task = asyncio.create_task(sem.async_acquire())
+        await asyncio.sleep(0)
+        sem.release()
+        assert await task
+
+    asyncio.run(wait_on_a_loop())
+    asyncio.run(wait_on_a_loop())  # a second loop on the same thread
     waiter = sem.async_acquire()
     with pytest.raises(RuntimeError, match="no running event loop"):
         waiter.send(None)
