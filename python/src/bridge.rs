@@ -114,6 +114,9 @@ pub(crate) struct Waiter {
     fut: Mutex<Option<BoxFuture>>,
     /// Awaiting it gives `None` rather than the outcome (`__aenter__`).
     unit: bool,
+    /// A step has yielded an asyncio future: the next step is (almost
+    /// always) a wake-up's, which finds the wait finished.
+    woken: AtomicBool,
 }
 
 /// What one step of an awaited [`Waiter`] gives.
@@ -129,6 +132,7 @@ impl Waiter {
         Waiter {
             fut: Mutex::new(Some(Box::pin(fut))),
             unit: false,
+            woken: AtomicBool::new(false),
         }
     }
 
@@ -138,6 +142,7 @@ impl Waiter {
         Waiter {
             fut: Mutex::new(Some(Box::pin(fut))),
             unit: true,
+            woken: AtomicBool::new(false),
         }
     }
 
@@ -184,22 +189,29 @@ impl Waiter {
     fn step(&self, py: Python<'_>) -> PyResult<AwaitStep> {
         let mut slot = lock(&self.fut);
         let pending = slot.as_mut().ok_or_else(finished)?;
+        let mut done = Poll::Pending;
+        if self.woken.load(Ordering::Relaxed) {
+            // After a wake-up: a no-op waker spares making a real one.
+            done = poll_caught(pending.as_mut(), &mut Context::from_waker(Waker::noop()));
+        }
         loop {
+            if let Poll::Ready(result) = done {
+                let finished = slot.take();
+                drop(slot);
+                // Dropped with the GIL held (the drop may wake others).
+                drop(finished);
+                let value = result?.into_py(py)?;
+                return Ok(AwaitStep::Return((!self.unit).then_some(value)));
+            }
             let wake = Arc::new(LoopWake {
                 fut: OnceLock::new(),
                 thread: current_thread(),
                 fired: AtomicBool::new(false),
             });
             let waker = Waker::from(wake.clone());
-            match poll_caught(pending.as_mut(), &mut Context::from_waker(&waker)) {
-                Poll::Ready(result) => {
-                    let finished = slot.take();
-                    drop(slot);
-                    // Dropped with the GIL held (the drop may wake others).
-                    drop(finished);
-                    let value = result?.into_py(py)?;
-                    return Ok(AwaitStep::Return((!self.unit).then_some(value)));
-                }
+            done = poll_caught(pending.as_mut(), &mut Context::from_waker(&waker));
+            match done {
+                Poll::Ready(_) => continue,
                 Poll::Pending => {
                     let fut = match new_future(py) {
                         Ok(fut) => fut,
@@ -218,6 +230,7 @@ impl Waiter {
                         continue; // woken before the future was set
                     }
                     fut.setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+                    self.woken.store(true, Ordering::Relaxed);
                     return Ok(AwaitStep::Yield(fut.unbind()));
                 }
             }
@@ -679,13 +692,13 @@ impl AsyncioWaiters {
     ) -> impl Future<Output = Outcome> + Send + 'static {
         let waiters = self.clone();
         async move {
-            let in_flight = InFlight::enter(waiters);
+            let (in_flight, here) = InFlight::enter(waiters);
             let waiters = &*in_flight.waiters;
             let must_defer = || waiters.count_on(in_flight.thread) > 1 && (waiters.free)();
             // Checked, queued, checked again: a resumption between the first
             // check and the queueing is not missed (both sides go through
             // the `per_thread` mutex, which orders them).
-            if must_defer() {
+            if here > 1 && (waiters.free)() && must_defer() {
                 let mut resumed = std::pin::pin!(waiters.resumed.notified());
                 resumed.as_mut().enable();
                 if must_defer() {
@@ -751,16 +764,24 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn enter(waiters: Arc<AsyncioWaiters>) -> Self {
+    /// Also returns how many are in flight on this thread, this one
+    /// included.
+    fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, usize) {
         let thread = current_thread();
         waiters.total.fetch_add(1, Ordering::AcqRel);
         let mut per_thread = lock(&waiters.per_thread);
-        match per_thread.iter_mut().find(|(t, _)| *t == thread) {
-            Some((_, n)) => *n += 1,
-            None => per_thread.push((thread, 1)),
-        }
+        let here = match per_thread.iter_mut().find(|(t, _)| *t == thread) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                per_thread.push((thread, 1));
+                1
+            }
+        };
         drop(per_thread);
-        InFlight { waiters, thread }
+        (InFlight { waiters, thread }, here)
     }
 }
 
