@@ -542,9 +542,11 @@ impl BarrierWait<'_> {
     /// outcome is returned instead. A wait that has not arrived yet (never
     /// polled) breaks the barrier.
     ///
-    /// This is Python's rule for a `threading.Barrier` wait that an exception
-    /// (a `KeyboardInterrupt`, say) interrupts. The future is finished
-    /// afterwards: do not poll it again.
+    /// For a caller that keeps its own deadline (polling the future in
+    /// slices, say, to check for signals in between) and wants threading's
+    /// time-out rule. Only dropping the future takes the arrival back without
+    /// breaking anything. The future is finished afterwards: do not poll it
+    /// again.
     ///
     /// # Examples
     ///

@@ -58,8 +58,8 @@ impl Barrier {
     /// parties are here; `BrokenBarrierError` if the barrier is (or gets)
     /// broken, or if the time-out (by default the one given to the
     /// constructor) expires, which breaks it. Releases the GIL while waiting.
-    /// On the main thread Ctrl-C interrupts it and, as in threading, breaks
-    /// the barrier (unless the cycle was released first).
+    /// On the main thread Ctrl-C interrupts it; as in threading, the
+    /// caller's arrival is taken back and the barrier is not broken.
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
         let until = wait_timeout(timeout.or(self.timeout))?;
@@ -70,10 +70,10 @@ impl Barrier {
                 Blocked::Done(result) => result?,
                 Blocked::Deadline => catch_raised(|| wait.as_mut().break_off())?,
                 Blocked::Interrupted(err) => {
-                    // The caller goes with the exception; if its cycle was
-                    // released (or it was to release it) just before, that
-                    // stands, else the barrier breaks.
-                    catch_raised(|| wait.as_mut().break_off())?.ok();
+                    // As in threading, the caller leaves with the exception
+                    // and the barrier stays whole: dropping the wait takes
+                    // the arrival back (or passes on the role of releasing
+                    // its cycle, if it had just been given it).
                     return Err(err);
                 }
             };
@@ -121,7 +121,7 @@ impl Barrier {
     /// A pending wait, for a task to await.
     fn _waiter(&self) -> Waiter {
         let core = self.core.clone();
-        Waiter::new(async move { outcome(core.wait().await) })
+        Waiter::new("Barrier.wait", async move { outcome(core.wait().await) })
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

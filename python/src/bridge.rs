@@ -24,11 +24,11 @@ use std::thread::{self, Thread, ThreadId};
 use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{
-    PyBaseException, PyOverflowError, PyRuntimeError, PyStopIteration, PyValueError,
+    PyBaseException, PyOverflowError, PyRuntimeError, PyStopIteration, PyTypeError, PyValueError,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyCFunction, PyDict, PyType, PyWeakrefMethods, PyWeakrefReference};
+use pyo3::types::{PyCFunction, PyDict, PyTuple, PyType, PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{intern, IntoPyObjectExt};
 
 /// What a finished wait gives Python.
@@ -112,11 +112,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[pyclass(frozen, module = "syncio._syncio")]
 pub(crate) struct Waiter {
     fut: Mutex<Option<BoxFuture>>,
+    /// Its `__qualname__` (`Semaphore.acquire`), for task reprs.
+    name: &'static str,
     /// Awaiting it gives `None` rather than the outcome (`__aenter__`).
     unit: bool,
     /// A step has yielded an asyncio future: the next step is (almost
     /// always) a wake-up's, which finds the wait finished.
     woken: AtomicBool,
+    /// `__await__` was called: a second `await` is an error, as for a
+    /// coroutine.
+    awaited: AtomicBool,
 }
 
 /// What one step of an awaited [`Waiter`] gives.
@@ -128,21 +133,44 @@ enum AwaitStep {
 }
 
 impl Waiter {
-    pub(crate) fn new(fut: impl Future<Output = Outcome> + Send + 'static) -> Self {
+    /// A waiter named `name` (its `__qualname__`) for `fut`.
+    pub(crate) fn new(
+        name: &'static str,
+        fut: impl Future<Output = Outcome> + Send + 'static,
+    ) -> Self {
         Waiter {
             fut: Mutex::new(Some(Box::pin(fut))),
+            name,
             unit: false,
             woken: AtomicBool::new(false),
+            awaited: AtomicBool::new(false),
         }
     }
 
     /// A waiter whose await gives `None` (the `__aenter__` of a lock or a
     /// semaphore; a failure still raises).
-    pub(crate) fn unit(fut: impl Future<Output = Outcome> + Send + 'static) -> Self {
+    pub(crate) fn unit(
+        name: &'static str,
+        fut: impl Future<Output = Outcome> + Send + 'static,
+    ) -> Self {
         Waiter {
-            fut: Mutex::new(Some(Box::pin(fut))),
             unit: true,
-            woken: AtomicBool::new(false),
+            ..Waiter::new(name, fut)
+        }
+    }
+
+    /// The future's slot. A step holds it while Python code may run (making
+    /// the asyncio future, waking others); a call that finds it held, from a
+    /// finalizer run meanwhile or from another thread, is refused, as
+    /// stepping a running coroutine is, rather than deadlocking.
+    fn slot(&self) -> PyResult<MutexGuard<'_, Option<BoxFuture>>> {
+        match self.fut.try_lock() {
+            Ok(slot) => Ok(slot),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => Err(PyValueError::new_err(format!(
+                "{} is already executing",
+                self.name
+            ))),
         }
     }
 
@@ -150,6 +178,7 @@ impl Waiter {
     /// in line (a Condition's waiter, before the caller releases its lock).
     /// The first real poll registers the real waker.
     pub(crate) fn enable(&self) {
+        // Just made, so nobody else holds it.
         let mut slot = lock(&self.fut);
         if let Some(fut) = slot.as_mut() {
             let mut cx = Context::from_waker(Waker::noop());
@@ -169,7 +198,7 @@ impl Waiter {
         py: Python<'_>,
         deadline: Option<Instant>,
     ) -> PyResult<Option<Outcome>> {
-        let mut fut = lock(&self.fut).take().ok_or_else(finished)?;
+        let mut fut = self.slot()?.take().ok_or_else(finished)?;
         let result = match block(py, fut.as_mut(), deadline) {
             Blocked::Done(outcome) => outcome.map(Some),
             Blocked::Deadline => Ok(None),
@@ -187,7 +216,7 @@ impl Waiter {
     /// future after the poll; a wake-up in between (from a thread) finds
     /// none, and this step sees it and polls again.
     fn step(&self, py: Python<'_>) -> PyResult<AwaitStep> {
-        let mut slot = lock(&self.fut);
+        let mut slot = self.slot()?;
         let pending = slot.as_mut().ok_or_else(finished)?;
         let mut done = Poll::Pending;
         if self.woken.load(Ordering::Relaxed) {
@@ -237,9 +266,10 @@ impl Waiter {
         }
     }
 
-    fn cancel_wait(&self) {
-        let fut = lock(&self.fut).take();
+    fn cancel_wait(&self) -> PyResult<()> {
+        let fut = self.slot()?.take();
         drop(fut);
+        Ok(())
     }
 }
 
@@ -320,9 +350,15 @@ fn running_loop(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 
 #[pymethods]
 impl Waiter {
-    /// Awaiting a waiter steps it (it is its own iterator).
-    fn __await__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
+    /// Awaiting a waiter steps it (it is its own iterator); once only.
+    fn __await__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        if slf.get().awaited.swap(true, Ordering::Relaxed) {
+            return Err(PyRuntimeError::new_err(format!(
+                "{} is being awaited already",
+                slf.get().name
+            )));
+        }
+        Ok(slf)
     }
 
     /// One step: the asyncio future to wait on, or the end of the wait
@@ -337,8 +373,14 @@ impl Waiter {
         }
     }
 
-    /// The coroutine protocol's `send`: a step (the value is ignored).
-    fn send(&self, py: Python<'_>, _value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// The coroutine protocol's `send`: a step (the value is ignored; as
+    /// for a coroutine, the first must be `None`).
+    fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        if !value.is_none() && !self.woken.load(Ordering::Relaxed) && self.slot()?.is_some() {
+            return Err(PyTypeError::new_err(
+                "can't send non-None value to a just-started coroutine",
+            ));
+        }
         match self.step(py)? {
             AwaitStep::Yield(fut) => Ok(fut),
             AwaitStep::Return(None) => Err(PyStopIteration::new_err(())),
@@ -348,20 +390,32 @@ impl Waiter {
 
     /// The coroutine protocol's `throw` (a cancelled task): abandons the
     /// wait, passing on anything it was handed, and raises the exception.
-    #[pyo3(signature = (typ, val=None, _tb=None))]
+    #[pyo3(signature = (typ, val=None, tb=None))]
     fn throw(
         &self,
         typ: &Bound<'_, PyAny>,
         val: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        self.cancel_wait();
-        Err(thrown(typ, val))
+        self.cancel_wait()?;
+        Err(thrown(typ, val, tb))
+    }
+
+    /// The name asyncio shows in a task's repr (`Semaphore.acquire`).
+    #[getter]
+    fn __qualname__(&self) -> &'static str {
+        self.name
+    }
+
+    /// The last part of `__qualname__`.
+    #[getter]
+    fn __name__(&self) -> &'static str {
+        self.name.rsplit('.').next().unwrap_or(self.name)
     }
 
     /// The coroutine protocol's `close`: abandons the wait.
-    fn close(&self) {
-        self.cancel_wait();
+    fn close(&self) -> PyResult<()> {
+        self.cancel_wait()
     }
 
     /// Blocks the calling thread (GIL released) until the wait finishes, or
@@ -377,8 +431,8 @@ impl Waiter {
 
     /// Abandons the wait (the task was cancelled): anything it was handed
     /// passes on. Idempotent.
-    fn cancel(&self) {
-        self.cancel_wait();
+    fn cancel(&self) -> PyResult<()> {
+        self.cancel_wait()
     }
 }
 
@@ -405,34 +459,71 @@ impl Ready {
     }
 
     /// The coroutine protocol's `throw`: raises the exception.
-    #[pyo3(signature = (typ, val=None, _tb=None))]
+    #[pyo3(signature = (typ, val=None, tb=None))]
     fn throw(
         &self,
         typ: &Bound<'_, PyAny>,
         val: Option<&Bound<'_, PyAny>>,
-        _tb: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        Err(thrown(typ, val))
+        Err(thrown(typ, val, tb))
     }
 
     /// The coroutine protocol's `close`: nothing to do.
     fn close(&self) {}
 }
 
-/// The exception a coroutine's `throw(typ, val)` raises.
-fn thrown(typ: &Bound<'_, PyAny>, val: Option<&Bound<'_, PyAny>>) -> PyErr {
-    match val {
-        Some(val) if !val.is_none() => {
-            if val.is_instance_of::<PyBaseException>() {
-                PyErr::from_value(val.clone())
-            } else {
-                match typ.cast::<PyType>() {
-                    Ok(ty) => PyErr::from_type(ty.clone(), val.clone().unbind()),
-                    Err(err) => err.into(),
-                }
+/// The exception a coroutine's `throw(typ, val, tb)` raises, built as a
+/// generator's `throw` builds it: an instance as it is, a class called with
+/// `val` (unpacked if a tuple) unless `val` is already an instance of it,
+/// and `tb` attached. A `StopIteration` becomes a `RuntimeError`, as one
+/// escaping a coroutine does (it would otherwise end the `await` quietly).
+fn thrown(
+    typ: &Bound<'_, PyAny>,
+    val: Option<&Bound<'_, PyAny>>,
+    tb: Option<&Bound<'_, PyAny>>,
+) -> PyErr {
+    let build = || -> PyResult<Bound<'_, PyAny>> {
+        let val = val.filter(|v| !v.is_none());
+        let exc = if let Ok(class) = typ.cast::<PyType>() {
+            if !class.is_subclass_of::<PyBaseException>()? {
+                return Err(PyTypeError::new_err(
+                    "exceptions must be classes or instances deriving from BaseException",
+                ));
             }
+            match val {
+                Some(val) if val.is_instance(class)? => val.clone(),
+                Some(val) => match val.cast::<PyTuple>() {
+                    Ok(args) => class.call1(args.clone())?,
+                    Err(_) => class.call1((val,))?,
+                },
+                None => class.call0()?,
+            }
+        } else if typ.is_instance_of::<PyBaseException>() {
+            if val.is_some() {
+                return Err(PyTypeError::new_err(
+                    "instance exception may not have a separate value",
+                ));
+            }
+            typ.clone()
+        } else {
+            return Err(PyTypeError::new_err(
+                "exceptions must be classes or instances deriving from BaseException",
+            ));
+        };
+        if let Some(tb) = tb.filter(|tb| !tb.is_none()) {
+            exc.call_method1(intern!(exc.py(), "with_traceback"), (tb,))?;
         }
-        _ => PyErr::from_value(typ.clone()),
+        Ok(exc)
+    };
+    match build() {
+        Ok(exc) if exc.is_instance_of::<PyStopIteration>() => {
+            let err = PyRuntimeError::new_err("coroutine raised StopIteration");
+            err.set_cause(exc.py(), Some(PyErr::from_value(exc)));
+            err
+        }
+        Ok(exc) => PyErr::from_value(exc),
+        Err(err) => err,
     }
 }
 
@@ -652,7 +743,7 @@ where
         return Ok(false);
     }
     if is_main_thread(py)? {
-        let waiter = Waiter::new(wait());
+        let waiter = Waiter::new("wait", wait());
         return Ok(waiter.block(py, until.deadline())?.is_some());
     }
     Ok(py.detach(move || blocking(until.deadline())))

@@ -29,7 +29,7 @@ impl NotifyQueue {
     /// received.
     fn enter(&self) -> Waiter {
         let core = self.core.clone();
-        let waiter = Waiter::new(async move {
+        let waiter = Waiter::new("Condition.wait", async move {
             core.notified().await;
             Outcome::True
         });

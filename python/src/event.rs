@@ -64,7 +64,7 @@ impl Event {
 
     /// A pending wait for the flag, for a task to await.
     fn _waiter(&self) -> Waiter {
-        Waiter::new(self.wait_future())
+        Waiter::new("Event.wait", self.wait_future())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -116,6 +116,7 @@ impl Lock {
     fn async_acquire(&self) -> Waiter {
         let core = self.core.clone();
         Waiter::new(
+            "Lock.acquire",
             self.asyncio_waiters
                 .acquire_lazily(move || take(&core), acquire_future(&self.core)),
         )
@@ -127,7 +128,7 @@ impl Lock {
             return ready(py);
         }
         let wait = self.asyncio_waiters.acquire(acquire_future(&self.core));
-        Waiter::unit(wait).into_py_any(py)
+        Waiter::unit("Lock.__aenter__", wait).into_py_any(py)
     }
 
     /// Releases the lock `async with lock:` took.

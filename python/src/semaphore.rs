@@ -195,6 +195,7 @@ impl Semaphore {
     fn async_acquire(&self) -> Waiter {
         let core = self.core.clone();
         Waiter::new(
+            "Semaphore.acquire",
             self.asyncio_waiters
                 .acquire_lazily(move || core.try_take(), self.core.acquire_future()),
         )
@@ -206,7 +207,7 @@ impl Semaphore {
             return ready(py);
         }
         let wait = self.asyncio_waiters.acquire(self.core.acquire_future());
-        Waiter::unit(wait).into_py_any(py)
+        Waiter::unit("Semaphore.__aenter__", wait).into_py_any(py)
     }
 
     /// Releases the permit `async with sem:` took.

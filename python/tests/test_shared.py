@@ -346,11 +346,15 @@ def test_ctrl_c_interrupts_a_blocked_main_thread_and_keeps_the_permit():
 
 
 @pytest.mark.parametrize("timeout", [None, 10])
-def test_ctrl_c_interrupts_a_barrier_wait_on_the_main_thread_and_breaks_it(timeout):
-    # threading's rule: an exception during wait() breaks the barrier.
+def test_ctrl_c_interrupts_a_barrier_wait_on_the_main_thread_and_takes_the_arrival_back(timeout):
+    # As threading's: the interrupted caller leaves; the barrier stays whole.
     barrier = syncio.Barrier(3)
     results = []
-    other = threading.Thread(target=lambda: results.append(_outcome(barrier.wait)))
+
+    def party():
+        results.append(_outcome(barrier.wait))
+
+    other = threading.Thread(target=party)
     other.start()
     while barrier.n_waiting < 1:
         time.sleep(0.001)
@@ -359,9 +363,14 @@ def test_ctrl_c_interrupts_a_barrier_wait_on_the_main_thread_and_breaks_it(timeo
     with pytest.raises(KeyboardInterrupt):
         barrier.wait(timeout)
     timer.join()
-    other.join()
-    assert barrier.broken
-    assert results == ["broken"]
+    assert not barrier.broken
+    assert barrier.n_waiting == 1
+    late = [threading.Thread(target=party) for _ in range(2)]
+    for t in late:
+        t.start()
+    for t in [other, *late]:
+        t.join()
+    assert sorted(results) == [0, 1, 2]
 
 
 def test_a_main_thread_barrier_time_out_breaks_it_and_a_release_first_stands():
@@ -573,5 +582,43 @@ def test_async_with_on_a_released_lock_raises_each_flavours_message():
             await syncio.BoundedSemaphore(1).__aexit__(None, None, None)
         async with sa.Lock() as entered:
             assert entered is None  # as asyncio's
+
+    asyncio.run(main())
+
+
+def test_a_waiter_follows_the_coroutine_protocol_rules():
+    sem = syncio.Semaphore(0)
+
+    async def main():
+        waiter = sem.async_acquire()
+        assert "Semaphore.acquire" in repr(asyncio.ensure_future(sem.async_acquire()))
+        with pytest.raises(TypeError, match="just-started"):
+            waiter.send(1)
+
+        async def await_it():
+            return await waiter
+
+        first = asyncio.create_task(await_it())
+        second = asyncio.create_task(await_it())
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="awaited already"):
+            await second
+        sem.release()
+        sem.release()  # one for the ensure_future'd acquire above
+        assert await first is True
+        # throw() builds its exception as a generator's does.
+        for args, expected in [
+            ((ValueError,), ValueError()),
+            ((ValueError, (1, 2)), ValueError(1, 2)),
+            ((ValueError, KeyError("k")), ValueError(KeyError("k"))),
+            ((KeyError("k"),), KeyError("k")),
+        ]:
+            with pytest.raises(type(expected)) as raised:
+                sem.async_acquire().throw(*args)
+            assert repr(raised.value) == repr(expected)
+        with pytest.raises(TypeError, match="separate value"):
+            sem.async_acquire().throw(KeyError("k"), 1)
+        with pytest.raises(RuntimeError, match="raised StopIteration"):
+            sem.async_acquire().throw(StopIteration)
 
     asyncio.run(main())
