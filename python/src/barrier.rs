@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{
-    block, catch_raised, is_main_thread, raise_through_core, wait_timeout, Blocked, Outcome, Waiter,
+    block, catch_raised, is_main_thread, raise_through_core, wait_timeout, Blocked, Keeper,
+    Outcome, Waiter,
 };
 
 /// A barrier usable from threads and asyncio tasks at once: threading's
@@ -16,6 +18,8 @@ use crate::bridge::{
 pub(crate) struct Barrier {
     core: Arc<syncio::Barrier>,
     timeout: Option<f64>,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
 }
 
 fn outcome(result: Result<syncio::BarrierWaitResult, syncio::BrokenBarrierError>) -> Outcome {
@@ -27,6 +31,14 @@ fn outcome(result: Result<syncio::BarrierWaitResult, syncio::BrokenBarrierError>
 
 #[pymethods]
 impl Barrier {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.keep.0.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.keep.0.clear();
+    }
+
     #[new]
     #[pyo3(signature = (parties, action=None, timeout=None))]
     fn new(parties: isize, action: Option<Py<PyAny>>, timeout: Option<f64>) -> PyResult<Self> {
@@ -51,6 +63,7 @@ impl Barrier {
         Ok(Barrier {
             core: Arc::new(core),
             timeout,
+            keep: Keeper::default(),
         })
     }
 
@@ -121,7 +134,9 @@ impl Barrier {
     /// A pending wait, for a task to await.
     fn _waiter(&self) -> Waiter {
         let core = self.core.clone();
-        Waiter::new("Barrier.wait", async move { outcome(core.wait().await) })
+        Waiter::new("Barrier.wait", Some(&self.keep.0), async move {
+            outcome(core.wait().await)
+        })
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread, ThreadId};
@@ -30,6 +30,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyCFunction, PyDict, PyTuple, PyType, PyWeakrefMethods, PyWeakrefReference};
 use pyo3::{intern, IntoPyObjectExt};
+use pyo3::{PyTraverseError, PyVisit};
 
 /// What a finished wait gives Python.
 pub(crate) enum Outcome {
@@ -122,6 +123,12 @@ pub(crate) struct Waiter {
     /// `__await__` was called: a second `await` is an error, as for a
     /// coroutine.
     awaited: AtomicBool,
+    /// Where the asyncio future it waits on is kept alive, and its entry
+    /// there (token 0: none). Changed only by a step, which holds the
+    /// future's slot, by `cancel_wait` and by `drop`.
+    keep: Option<Arc<KeepAlive>>,
+    kept_index: AtomicUsize,
+    kept_token: AtomicU64,
 }
 
 /// What one step of an awaited [`Waiter`] gives.
@@ -133,9 +140,12 @@ enum AwaitStep {
 }
 
 impl Waiter {
-    /// A waiter named `name` (its `__qualname__`) for `fut`.
+    /// A waiter named `name` (its `__qualname__`) for `fut`. While a task
+    /// awaits it, the asyncio future it waits on is kept in `keep`, the
+    /// waited-on primitive's (`None`: a thread's wait).
     pub(crate) fn new(
         name: &'static str,
+        keep: Option<&Arc<KeepAlive>>,
         fut: impl Future<Output = Outcome> + Send + 'static,
     ) -> Self {
         Waiter {
@@ -144,6 +154,9 @@ impl Waiter {
             unit: false,
             woken: AtomicBool::new(false),
             awaited: AtomicBool::new(false),
+            keep: keep.cloned(),
+            kept_index: AtomicUsize::new(0),
+            kept_token: AtomicU64::new(0),
         }
     }
 
@@ -151,11 +164,20 @@ impl Waiter {
     /// semaphore; a failure still raises).
     pub(crate) fn unit(
         name: &'static str,
+        keep: &Arc<KeepAlive>,
         fut: impl Future<Output = Outcome> + Send + 'static,
     ) -> Self {
-        Waiter {
-            unit: true,
-            ..Waiter::new(name, fut)
+        let mut waiter = Waiter::new(name, Some(keep), fut);
+        waiter.unit = true;
+        waiter
+    }
+
+    /// Stops keeping the asyncio future of the last step alive.
+    fn release_kept(&self) {
+        let token = self.kept_token.swap(0, Ordering::Relaxed);
+        if let (Some(keep), true) = (&self.keep, token != 0) {
+            let index = self.kept_index.load(Ordering::Relaxed);
+            drop(keep.remove(Kept { index, token }));
         }
     }
 
@@ -218,6 +240,7 @@ impl Waiter {
     fn step(&self, py: Python<'_>) -> PyResult<AwaitStep> {
         let mut slot = self.slot()?;
         let pending = slot.as_mut().ok_or_else(finished)?;
+        self.release_kept();
         let mut done = Poll::Pending;
         if self.woken.load(Ordering::Relaxed) {
             // After a wake-up: a no-op waker spares making a real one.
@@ -259,6 +282,11 @@ impl Waiter {
                         continue; // woken before the future was set
                     }
                     fut.setattr(intern!(py, "_asyncio_future_blocking"), true)?;
+                    if let Some(keep) = &self.keep {
+                        let kept = keep.insert(fut.clone().unbind());
+                        self.kept_index.store(kept.index, Ordering::Relaxed);
+                        self.kept_token.store(kept.token, Ordering::Relaxed);
+                    }
                     self.woken.store(true, Ordering::Relaxed);
                     return Ok(AwaitStep::Yield(fut.unbind()));
                 }
@@ -269,7 +297,106 @@ impl Waiter {
     fn cancel_wait(&self) -> PyResult<()> {
         let fut = self.slot()?.take();
         drop(fut);
+        self.release_kept();
         Ok(())
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.release_kept();
+    }
+}
+
+/// The asyncio futures that tasks waiting on one primitive wait on, held
+/// strongly as asyncio's primitives hold theirs (in `_waiters`): a task is
+/// referenced by its future's callbacks, so one that nothing else holds (a
+/// fire-and-forget task) lives while it waits, instead of being collected.
+/// The primitive's Python object shows them to the garbage collector
+/// (`__traverse__`) and lets go of them in `__clear__` and when it dies
+/// (through [`Keeper`]): a primitive that is garbage takes its waiting tasks
+/// with it, as asyncio's do. (The wakers hold the futures weakly, so no
+/// reference from Rust goes unseen.)
+#[derive(Default)]
+pub(crate) struct KeepAlive {
+    slots: Mutex<KeptSlots>,
+}
+
+#[derive(Default)]
+struct KeptSlots {
+    entries: Vec<Option<(u64, Py<PyAny>)>>,
+    free: Vec<usize>,
+    next_token: u64,
+}
+
+/// A [`KeepAlive`] entry: its index and a token that tells a reused slot
+/// from the original (a `clear` may come in between).
+#[derive(Clone, Copy)]
+pub(crate) struct Kept {
+    index: usize,
+    token: u64,
+}
+
+impl KeepAlive {
+    fn insert(&self, fut: Py<PyAny>) -> Kept {
+        let mut slots = lock(&self.slots);
+        slots.next_token += 1; // from 1: 0 stands for "none"
+        let token = slots.next_token;
+        let index = match slots.free.pop() {
+            Some(index) => {
+                slots.entries[index] = Some((token, fut));
+                index
+            }
+            None => {
+                slots.entries.push(Some((token, fut)));
+                slots.entries.len() - 1
+            }
+        };
+        Kept { index, token }
+    }
+
+    /// The entry's future, if it is still there (for the caller to drop).
+    fn remove(&self, kept: Kept) -> Option<Py<PyAny>> {
+        let mut slots = lock(&self.slots);
+        let entry = slots.entries.get_mut(kept.index)?;
+        if !matches!(entry, Some((token, _)) if *token == kept.token) {
+            return None;
+        }
+        let (_, fut) = entry.take()?;
+        slots.free.push(kept.index);
+        Some(fut)
+    }
+
+    /// Shows every kept future to the garbage collector. Skipped (as if
+    /// they were referenced from elsewhere, which only delays a collection)
+    /// if a thread is changing them right now.
+    pub(crate) fn traverse(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Ok(slots) = self.slots.try_lock() else {
+            return Ok(());
+        };
+        for (_, fut) in slots.entries.iter().flatten() {
+            visit.call(fut)?;
+        }
+        Ok(())
+    }
+
+    /// Lets go of every kept future.
+    pub(crate) fn clear(&self) {
+        let taken = std::mem::take(&mut *lock(&self.slots));
+        // Dropped after the lock (a future's last reference may run code).
+        drop(taken);
+    }
+}
+
+/// A primitive's hold on its [`KeepAlive`]: lets go of the futures when the
+/// primitive dies (waiters still hold the [`KeepAlive`], to remove their
+/// entries).
+#[derive(Default)]
+pub(crate) struct Keeper(pub(crate) Arc<KeepAlive>);
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        self.0.clear();
     }
 }
 
@@ -743,7 +870,7 @@ where
         return Ok(false);
     }
     if is_main_thread(py)? {
-        let waiter = Waiter::new("wait", wait());
+        let waiter = Waiter::new("wait", None, wait());
         return Ok(waiter.block(py, until.deadline())?.is_some());
     }
     Ok(py.detach(move || blocking(until.deadline())))

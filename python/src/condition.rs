@@ -5,21 +5,33 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::{PyTraverseError, PyVisit};
 
-use crate::bridge::{Outcome, Waiter};
+use crate::bridge::{Keeper, Outcome, Waiter};
 
 /// FIFO notifications for a Python-level Condition.
 #[pyclass(frozen, module = "syncio._syncio")]
 pub(crate) struct NotifyQueue {
     core: Arc<syncio::Condition>,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
 }
 
 #[pymethods]
 impl NotifyQueue {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.keep.0.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.keep.0.clear();
+    }
+
     #[new]
     fn new() -> Self {
         NotifyQueue {
             core: Arc::new(syncio::Condition::new()),
+            keep: Keeper::default(),
         }
     }
 
@@ -29,7 +41,7 @@ impl NotifyQueue {
     /// received.
     fn enter(&self) -> Waiter {
         let core = self.core.clone();
-        let waiter = Waiter::new("Condition.wait", async move {
+        let waiter = Waiter::new("Condition.wait", Some(&self.keep.0), async move {
             core.notified().await;
             Outcome::True
         });

@@ -3,22 +3,34 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::{PyTraverseError, PyVisit};
 
-use crate::bridge::{block_thread, wait_timeout, Outcome, Waiter};
+use crate::bridge::{block_thread, wait_timeout, Keeper, Outcome, Waiter};
 
 /// An event usable from threads and asyncio tasks at once: threading's
 /// `Event()` methods here; `syncio.Event` adds the asyncio ones.
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Event {
     core: Arc<syncio::Event>,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
 }
 
 #[pymethods]
 impl Event {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.keep.0.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.keep.0.clear();
+    }
+
     #[new]
     fn new() -> Self {
         Event {
             core: Arc::new(syncio::Event::new()),
+            keep: Keeper::default(),
         }
     }
 
@@ -64,7 +76,7 @@ impl Event {
 
     /// A pending wait for the flag, for a task to await.
     fn _waiter(&self) -> Waiter {
-        Waiter::new("Event.wait", self.wait_future())
+        Waiter::new("Event.wait", Some(&self.keep.0), self.wait_future())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
+use pyo3::{PyTraverseError, PyVisit};
 use syncio::Fairness;
 
 use crate::bridge::{
-    block_thread, lock_timeout, ready, AsyncioWaiters, Outcome, Truthy, Until, Waiter,
+    block_thread, lock_timeout, ready, AsyncioWaiters, Keeper, Outcome, Truthy, Until, Waiter,
 };
 
 /// A lock usable from threads and asyncio tasks at once: threading's
@@ -21,6 +22,8 @@ pub(crate) struct Lock {
     asyncio_waiters: Arc<AsyncioWaiters>,
     /// `syncio.asyncio`'s flavour: asyncio's messages.
     asyncio: bool,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
 }
 
 fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + Send + 'static {
@@ -33,6 +36,14 @@ fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + S
 
 #[pymethods]
 impl Lock {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.keep.0.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.keep.0.clear();
+    }
+
     /// `_asyncio=True` is `syncio.asyncio`'s flavour (asyncio's messages).
     #[new]
     #[pyo3(signature = (*, fair=true, _asyncio=false))]
@@ -48,6 +59,7 @@ impl Lock {
             core,
             asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
             asyncio: _asyncio,
+            keep: Keeper::default(),
         }
     }
 
@@ -117,6 +129,7 @@ impl Lock {
         let core = self.core.clone();
         Waiter::new(
             "Lock.acquire",
+            Some(&self.keep.0),
             self.asyncio_waiters
                 .acquire_lazily(move || take(&core), acquire_future(&self.core)),
         )
@@ -128,7 +141,7 @@ impl Lock {
             return ready(py);
         }
         let wait = self.asyncio_waiters.acquire(acquire_future(&self.core));
-        Waiter::unit("Lock.__aenter__", wait).into_py_any(py)
+        Waiter::unit("Lock.__aenter__", &self.keep.0, wait).into_py_any(py)
     }
 
     /// Releases the lock `async with lock:` took.

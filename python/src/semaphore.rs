@@ -7,10 +7,11 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::IntoPyObjectExt;
+use pyo3::{PyTraverseError, PyVisit};
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
 use crate::bridge::{
-    block_thread, ready, sem_timeout, AsyncioWaiters, Outcome, Truthy, Until, Waiter,
+    block_thread, ready, sem_timeout, AsyncioWaiters, Keeper, Outcome, Truthy, Until, Waiter,
 };
 
 /// The core, shared by every view of the semaphore.
@@ -86,10 +87,20 @@ pub(crate) struct Semaphore {
     asyncio_waiters: Arc<AsyncioWaiters>,
     /// `syncio.asyncio`'s flavour: asyncio's `locked()` and messages.
     asyncio: bool,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
 }
 
 #[pymethods]
 impl Semaphore {
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.keep.0.traverse(&visit)
+    }
+
+    fn __clear__(&self) {
+        self.keep.0.clear();
+    }
+
     /// `_bounded=True` makes a `BoundedSemaphore`: a `release` that would
     /// raise the count above the initial value raises `ValueError` and
     /// changes nothing. `_asyncio=True` is `syncio.asyncio`'s flavour
@@ -113,6 +124,7 @@ impl Semaphore {
                 sem.sem().available_permits() > 0
             })),
             asyncio: _asyncio,
+            keep: Keeper::default(),
         })
     }
 
@@ -196,6 +208,7 @@ impl Semaphore {
         let core = self.core.clone();
         Waiter::new(
             "Semaphore.acquire",
+            Some(&self.keep.0),
             self.asyncio_waiters
                 .acquire_lazily(move || core.try_take(), self.core.acquire_future()),
         )
@@ -207,7 +220,7 @@ impl Semaphore {
             return ready(py);
         }
         let wait = self.asyncio_waiters.acquire(self.core.acquire_future());
-        Waiter::unit("Semaphore.__aenter__", wait).into_py_any(py)
+        Waiter::unit("Semaphore.__aenter__", &self.keep.0, wait).into_py_any(py)
     }
 
     /// Releases the permit `async with sem:` took.

@@ -465,7 +465,9 @@ def test_a_task_is_not_held_back_by_an_unresumed_task_of_another_loop():
         idle.close()
 
 
-def test_an_abandoned_task_does_not_keep_itself_or_its_loop_alive():
+def test_an_abandoned_task_lives_as_long_as_what_it_waits_on_and_no_longer():
+    # As with asyncio's primitives: the primitive holds its waiters' futures,
+    # whose callbacks hold the tasks; nothing from Rust hides a reference.
     import gc
     import weakref
 
@@ -477,8 +479,40 @@ def test_an_abandoned_task_does_not_keep_itself_or_its_loop_alive():
     loop.close()  # the task is left pending, never to run again
     del loop, task
     gc.collect()
-    assert refs[0]() is None and refs[1]() is None, "a cycle through Rust kept them"
-    ev.set()  # waking a dead task is harmless
+    assert refs[1]() is not None, "the Event it waits on holds it, as asyncio's would"
+    refs[1]()._log_destroy_pending = False  # "destroyed but pending" is the point
+    del ev
+    gc.collect()
+    assert refs[0]() is None and refs[1]() is None, "a reference through Rust kept them"
+
+
+@pytest.mark.parametrize("make", [sa.Lock, syncio.Semaphore, sa.Event])
+def test_a_fire_and_forget_task_waiting_on_a_primitive_is_not_collected(make):
+    import gc
+
+    ran = []
+
+    async def main():
+        prim = make()
+        if isinstance(prim, sa.Event):
+            wait, wake = prim.wait, prim.set
+        else:
+            await (prim.acquire() if isinstance(prim, sa.Lock) else prim.async_acquire())
+            wait, wake = (prim.acquire if isinstance(prim, sa.Lock) else prim.async_acquire), prim.release
+
+        async def worker():
+            await wait()
+            ran.append(True)
+
+        asyncio.get_running_loop().create_task(worker())  # no reference kept
+        await asyncio.sleep(0)
+        gc.collect()
+        wake()
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    asyncio.run(main())
+    assert ran == [True]
 
 
 def test_asyncio_condition_over_a_shared_lock_acquires_asynchronously():
