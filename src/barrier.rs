@@ -70,6 +70,10 @@ struct State {
     /// of the cycle being released if its tag is not newer than `cycle`.
     cycle: usize,
     parties: usize,
+    /// A caller of the next cycle timed out (or broke off) while this one
+    /// was being released: the barrier breaks once the release is done, not
+    /// before (the cycle had filled; it is not the late caller's to break).
+    break_after_release: bool,
 }
 
 /// The outcome of a successful [`Barrier::wait`].
@@ -185,6 +189,7 @@ impl Barrier {
                 phase: Phase::Filling,
                 cycle: 0,
                 parties,
+                break_after_release: false,
             }),
             parties,
             action,
@@ -233,6 +238,7 @@ impl Barrier {
         while q.notify_front(BROKEN, &mut wakes) {}
         q.phase = Phase::Filling;
         q.cycle = q.cycle.wrapping_add(1);
+        q.break_after_release = false;
         drop(q);
         wakes.wake_all();
     }
@@ -251,6 +257,40 @@ impl Barrier {
         while q.notify_front(BROKEN, wakes) {}
         q.phase = Phase::Broken;
         q.cycle = q.cycle.wrapping_add(1);
+        q.break_after_release = false;
+    }
+
+    /// A queued caller gives up (its time-out): it leaves and the barrier
+    /// breaks, in one critical section. `false` (nothing done) if it is not
+    /// queued any more (released, broken, or chosen to release its cycle).
+    /// A caller of the next cycle, arrived while this one is released,
+    /// breaks the barrier only once that release is done.
+    fn leave_and_break(&self, node: Pin<&Waiter>) -> bool {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        let tag = node.need();
+        if !q.remove(node) {
+            return false;
+        }
+        if q.phase == Phase::Releasing && is_newer(tag, q.cycle) {
+            q.break_after_release = true;
+        } else {
+            Self::break_locked(&mut q, &mut wakes);
+        }
+        drop(q);
+        wakes.wake_all();
+        true
+    }
+
+    /// Ends a release (or an abandoned one): the barrier fills again, or
+    /// breaks if a caller of the next cycle gave up meanwhile.
+    fn after_release(q: &mut QueueGuard<'_, State>, wakes: &mut WakeList) {
+        if q.break_after_release {
+            Self::break_locked(q, wakes);
+        } else {
+            q.phase = Phase::Filling;
+            Self::admit(q, wakes);
+        }
     }
 
     /// Arrives at the barrier and waits for the other parties.
@@ -296,6 +336,9 @@ impl Barrier {
 
     /// Waits at most `timeout`; if the barrier has not tripped by then it is
     /// broken (threading's `wait(timeout)`), for this caller and every other.
+    /// A caller that arrived while the previous cycle was being released
+    /// (its action running) does not break that cycle, which had filled: the
+    /// barrier breaks once that release is done.
     ///
     /// # Blocking
     ///
@@ -341,13 +384,7 @@ impl Barrier {
         // release its cycle) first: then that outcome stands.
         let leave = |fut: Pin<&mut BarrierWait<'_>>| {
             let this = fut.project();
-            let mut wakes = WakeList::new();
-            let mut q = this.barrier.queue.lock();
-            if !q.remove(this.node.into_ref()) {
-                return false;
-            }
-            Self::break_locked(&mut q, &mut wakes);
-            true
+            this.barrier.leave_and_break(this.node.into_ref())
         };
         raw::block_on_until(pin!(self.wait()), deadline, leave).unwrap_or(Err(BrokenBarrierError))
     }
@@ -448,8 +485,7 @@ impl Barrier {
             index += 1;
         }
         q.cycle = cycle.wrapping_add(1);
-        q.phase = Phase::Filling;
-        Self::admit(&mut q, &mut wakes);
+        Self::after_release(&mut q, &mut wakes);
         drop(q);
         wakes.wake_all();
         Ok(BarrierWaitResult {
@@ -491,8 +527,7 @@ impl Barrier {
             let mut q = self.queue.lock();
             if q.phase == Phase::Releasing && (q.cycle % CYCLE_SPAN) + LAST == code {
                 q.cycle = q.cycle.wrapping_add(1);
-                q.phase = Phase::Filling;
-                Self::admit(&mut q, &mut wakes);
+                Self::after_release(&mut q, &mut wakes);
             }
         }
     }
@@ -566,12 +601,7 @@ impl BarrierWait<'_> {
         let barrier: &Barrier = this.barrier;
         let node = this.node.into_ref();
         if let WaitState::Queued = node.state() {
-            let mut wakes = WakeList::new();
-            let mut q = barrier.queue.lock();
-            if q.remove(node) {
-                Barrier::break_locked(&mut q, &mut wakes);
-                drop(q);
-                wakes.wake_all();
+            if barrier.leave_and_break(node) {
                 return Err(BrokenBarrierError);
             }
         }

@@ -333,6 +333,32 @@ fn callers_arriving_while_it_drains_wait_for_the_next_cycle() {
     assert_eq!(ready(late.as_mut()).unwrap().index(), 0);
 }
 
+#[test]
+fn a_next_cycle_caller_timing_out_while_it_drains_breaks_it_only_after_the_release() {
+    let g = Gated::new(2);
+    let (mut first, leader) = g.start_draining();
+    let mut other_late = Box::pin(g.b.wait());
+    assert!(is_pending(other_late.as_mut()));
+    // A caller of the next cycle gives up while the action runs...
+    let b = g.b.clone();
+    let timed_out = thread::spawn(move || b.wait_timeout(Duration::from_millis(10)));
+    assert_eq!(timed_out.join().unwrap(), Err(BrokenBarrierError));
+    let mut late = Box::pin(g.b.wait());
+    assert!(is_pending(late.as_mut()));
+    assert_eq!(late.as_mut().break_off(), Err(BrokenBarrierError));
+    assert!(!g.b.is_broken(), "not before the filled cycle is released");
+    assert!(is_pending(other_late.as_mut()));
+    // ...the cycle that had filled passes...
+    g.let_action_finish();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(first.as_mut()).unwrap().index(), 0);
+    // ...and then the barrier breaks, for the rest of the next cycle too.
+    assert!(g.b.is_broken());
+    assert_eq!(ready(other_late.as_mut()), Err(BrokenBarrierError));
+    g.b.reset();
+    assert_eq!(g.b.n_waiting(), 0);
+}
+
 /// Drains a first cycle while two more callers (a full cycle) arrive;
 /// returns them once the first cycle is released.
 fn full_cycle_arriving_while_draining(

@@ -122,6 +122,13 @@ impl Waiter {
         }
     }
 
+    /// The payload it was queued with (meaningful while it is queued, read
+    /// under the queue's lock).
+    #[inline]
+    pub(crate) fn need(&self) -> usize {
+        self.need.load(Relaxed)
+    }
+
     /// The node's state, read with `Acquire`: once it reads `Notified`, every
     /// write the notifier made before notifying is visible.
     #[inline]
