@@ -81,6 +81,7 @@ impl<T: ?Sized> Mutex<T> {
     /// });
     /// assert_eq!(*m.lock_blocking(), 1);
     /// ```
+    #[inline]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
         MutexGuard::new(self, self.sem.acquire_blocking().expect(NEVER_FAILS))
     }

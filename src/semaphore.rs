@@ -344,7 +344,15 @@ impl Semaphore {
     /// the uncontended case.
     #[inline]
     fn try_take(&self, n: usize) -> Result<(), TryAcquireError> {
-        let mut s = self.state.load(Relaxed);
+        let mut s = if self.bound == 1 && n == 1 {
+            // A lock: guess it is free and unflagged and CAS at once. A load
+            // first costs as much again as the CAS on this path (measured: 31
+            // vs 19 ns for a lock + unlock), and a wrong guess only costs the
+            // failed CAS, which returns the actual word to go on with.
+            1 << SHIFT
+        } else {
+            self.state.load(Relaxed)
+        };
         loop {
             if s & CLOSED != 0 {
                 return Err(TryAcquireError::Closed);
@@ -502,7 +510,16 @@ impl Semaphore {
     ///     s.spawn(|| drop(sem.acquire_blocking().unwrap()));
     /// });
     /// ```
+    #[inline]
     pub fn acquire_blocking(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        // The uncontended case, inlined (no size check needed: `try_take`
+        // cannot find more than the semaphore can hold).
+        if self.try_take(1).is_ok() {
+            return Ok(SemaphorePermit {
+                sem: self,
+                permits: 1,
+            });
+        }
         self.acquire_many_blocking(1)
     }
 
@@ -747,7 +764,13 @@ impl Semaphore {
         if n == 0 {
             return Ok(());
         }
-        let mut s = self.state.load(Relaxed);
+        let mut s = if self.bound == 1 && n == 1 {
+            // A lock being unlocked: guess no permit free and no flags, as
+            // `try_take` guesses.
+            0
+        } else {
+            self.state.load(Relaxed)
+        };
         while s & WAITERS == 0 {
             let new = checked_add_permits(s, n)?;
             match self.state.compare_exchange_weak(s, new, Release, Relaxed) {

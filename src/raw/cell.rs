@@ -125,6 +125,7 @@ impl<T: ?Sized> Mutex<T> {
 /// Checks that `permit` is the one permit of the mutex whose semaphore is at
 /// `sem`, then keeps it out of the semaphore for the guard to give back on
 /// drop.
+#[inline]
 fn claim(sem: *const Semaphore, permit: SemaphorePermit<'_>) {
     assert!(
         std::ptr::eq(permit.semaphore(), sem) && permit.num_permits() == 1,
@@ -147,6 +148,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Panics
     ///
     /// If `permit` is not one permit of `mutex`'s semaphore.
+    #[inline]
     pub(crate) fn new(mutex: &'a Mutex<T>, permit: SemaphorePermit<'a>) -> Self {
         claim(&mutex.sem, permit);
         MutexGuard {
@@ -173,6 +175,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.mutex.sem.give_back(1);
     }
