@@ -695,7 +695,19 @@ impl Semaphore {
         // Spin briefly before queueing: permits freed within a few
         // microseconds are taken without a sleep. FIFO still holds: without
         // barging, `try_acquire` never succeeds while anyone is queued.
-        if let Some(permit) = waiters::spin_until(|| self.try_acquire_many(n).ok()) {
+        // Each round only reads the word until the permits look free: a CAS
+        // (which `try_take` may try on a guess) would pull the cache line
+        // away from the holder on every round.
+        let ready = || {
+            let s = self.state.load(Relaxed);
+            let free = s >> SHIFT >= n && (s & WAITERS == 0 || self.may_barge(s));
+            if free {
+                self.try_acquire_many(n).ok()
+            } else {
+                None
+            }
+        };
+        if let Some(permit) = waiters::spin_until(ready) {
             return Ok(permit);
         }
         let leave = |fut: Pin<&mut Acquire<'_>>| {
