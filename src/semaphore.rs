@@ -142,8 +142,11 @@ const CLOSED_CODE: usize = 1;
 /// - Wake-up order is FIFO (threading's order is unspecified).
 /// - `async with sem:` / `with sem:` is an RAII [`SemaphorePermit`].
 /// - Rust additions: `acquire_many`, [`close`](Self::close), owned permits.
+// `repr(C)` with `state` last: in a `Mutex` the value it guards comes right
+// after it, on the same cache line (workload 5 of the benchmark, 2 threads:
+// 1.68x -> 1.35x parking_lot's time).
+#[repr(C)]
 pub struct Semaphore {
-    state: AtomicUsize,
     /// Initial value of a bounded semaphore, or `UNBOUNDED`.
     bound: usize,
     /// `Some(starvation bound)` under [`Fairness::Barging`].
@@ -152,6 +155,7 @@ pub struct Semaphore {
     /// `release` may give back.
     forgotten: AtomicUsize,
     queue: WaitQueue<QueueData>,
+    state: AtomicUsize,
 }
 
 /// Lock-protected data of the queue.

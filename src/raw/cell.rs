@@ -40,6 +40,11 @@ use crate::Fairness;
 /// Python's `Lock` guards no data and may be released by anyone; this
 /// `Mutex` owns the data it guards and is released by dropping its guard.
 /// [`Lock`](crate::Lock) is the data-less, Python-shaped variant.
+// `repr(C)`, with the semaphore's state word as its last field (see
+// `Semaphore`): the lock word and the value it guards then share a cache line
+// (unless the line boundary falls between them), so a thread taking the lock
+// from another pulls one line over, not two.
+#[repr(C)]
 pub struct Mutex<T: ?Sized> {
     /// A bounded semaphore of one permit: at most one permit ever exists.
     pub(crate) sem: Semaphore,
