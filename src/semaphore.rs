@@ -161,9 +161,22 @@ pub struct Semaphore {
 /// Lock-protected data of the queue.
 #[derive(Debug)]
 struct QueueData {
-    /// Barging only: since when the current oldest waiter has been first in
-    /// line (the clock of the starvation bound).
-    front_since: Option<Instant>,
+    /// Barging only: when the current oldest waiter, first in line since
+    /// then minus the starvation bound, starts starving (`None`: nobody is
+    /// queued, or the bound is too large to ever be reached).
+    front_deadline: Option<Instant>,
+}
+
+/// The time, read at most once per critical section of the queue lock: one
+/// clock read costs about 50 ns on the benchmark machine, and a barging
+/// release needs one.
+#[derive(Default)]
+struct Now(Option<Instant>);
+
+impl Now {
+    fn get(&mut self) -> Instant {
+        *self.0.get_or_insert_with(Instant::now)
+    }
 }
 
 impl Semaphore {
@@ -235,7 +248,9 @@ impl Semaphore {
                     Fairness::Barging { starvation_bound } => Some(starvation_bound),
                 },
                 forgotten: AtomicUsize::new(0),
-                queue: WaitQueue::new(QueueData { front_since: None }),
+                queue: WaitQueue::new(QueueData {
+                    front_deadline: None,
+                }),
             }
         }
     }
@@ -858,7 +873,7 @@ impl Semaphore {
         self.add_to_count(n)?;
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
-        self.settle_barging(&mut q, &mut wakes);
+        self.settle_barging(&mut q, &mut wakes, &mut Now::default());
         drop(q);
         wakes.wake_all();
         Ok(())
@@ -869,10 +884,14 @@ impl Semaphore {
     /// it runs, unless someone running takes them first), or, once it has
     /// been first in line longer than the starvation bound, take the permits
     /// for it and hand them over directly.
-    fn settle_barging(&self, q: &mut QueueGuard<'_, QueueData>, wakes: &mut WakeList) {
-        let bound = self.barging.expect("barging semaphore");
+    fn settle_barging(
+        &self,
+        q: &mut QueueGuard<'_, QueueData>,
+        wakes: &mut WakeList,
+        now: &mut Now,
+    ) {
         while let Some(need) = q.front_need() {
-            let starving = q.front_since.is_some_and(|t| t.elapsed() >= bound);
+            let starving = q.front_deadline.is_some_and(|d| now.get() >= d);
             if !starving {
                 if self.state.load(Ordering::Acquire) >> SHIFT >= need {
                     q.wake_front(wakes);
@@ -886,7 +905,7 @@ impl Semaphore {
                 return;
             }
             q.notify_front(GRANTED, wakes);
-            self.front_changed(q);
+            self.front_changed(q, now);
         }
     }
 
@@ -909,14 +928,19 @@ impl Semaphore {
     /// Barging, under the queue lock, after the oldest waiter left or was
     /// served: restart the starvation clock for the new one, or clear
     /// WAITERS if nobody is left.
-    fn front_changed(&self, q: &mut QueueGuard<'_, QueueData>) {
+    fn front_changed(&self, q: &mut QueueGuard<'_, QueueData>, now: &mut Now) {
         if q.is_empty() {
-            q.front_since = None;
+            q.front_deadline = None;
             self.state.fetch_and(!(WAITERS | HANDOFF), Release);
         } else {
-            q.front_since = Some(Instant::now());
+            q.front_deadline = self.starving_from(now.get());
             self.state.fetch_and(!HANDOFF, Release);
         }
+    }
+
+    /// Barging: when a waiter first in line from `since` starts starving.
+    fn starving_from(&self, since: Instant) -> Option<Instant> {
+        since.checked_add(self.barging.expect("barging semaphore"))
     }
 
     /// Barging: a queued waiter runs again (woken, or polled for any other
@@ -968,12 +992,13 @@ impl Semaphore {
         was_front: bool,
         wakes: &mut WakeList,
     ) {
+        let mut now = Now::default();
         if was_front || q.is_empty() {
-            self.front_changed(q);
+            self.front_changed(q, &mut now);
         }
         // A wake-up meant for the leaver, or permits it did not need, may
         // serve the next waiter.
-        self.settle_barging(q, wakes);
+        self.settle_barging(q, wakes, &mut now);
     }
 
     /// The poll logic behind every acquire, async or blocking (the first
@@ -1031,7 +1056,7 @@ impl Semaphore {
             }
         }
         if q.is_empty() && self.barging.is_some() {
-            q.front_since = Some(Instant::now());
+            q.front_deadline = self.starving_from(Instant::now());
         }
         q.push_back_owned(owned.as_mut(), n, cx.waker());
         Poll::Pending
