@@ -182,7 +182,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.sem.give_back(1);
+        self.mutex.sem.unlock_guessed();
     }
 }
 
@@ -266,7 +266,7 @@ impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     fn drop(&mut self) {
-        self.mutex.sem.give_back(1);
+        self.mutex.sem.unlock_guessed();
     }
 }
 
