@@ -81,7 +81,11 @@ impl<T: ?Sized> Mutex<T> {
     /// });
     /// assert_eq!(*m.lock_blocking(), 1);
     /// ```
+    #[inline]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
+        if let Some(permit) = self.sem.try_lock_guessed() {
+            return MutexGuard::new(self, permit);
+        }
         MutexGuard::new(self, self.sem.acquire_blocking().expect(NEVER_FAILS))
     }
 
@@ -144,8 +148,8 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.sem
-            .try_acquire()
-            .ok()
+            .try_lock_guessed()
+            .or_else(|| self.sem.try_acquire().ok())
             .map(|p| MutexGuard::new(self, p))
     }
 
@@ -270,7 +274,7 @@ impl<'a, T: ?Sized> Future for MutexLock<'a, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let permit = std::task::ready!(this.acquire.poll(cx)).expect(NEVER_FAILS);
+        let permit = std::task::ready!(this.acquire.poll_lock(cx)).expect(NEVER_FAILS);
         Poll::Ready(MutexGuard::new(this.mutex, permit))
     }
 }

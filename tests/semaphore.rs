@@ -376,6 +376,66 @@ fn bounded_release_hands_permits_to_waiters() {
     assert_eq!(sem.available_permits(), 1);
 }
 
+/// `Mutex` (and `Lock`, built on it) locks and unlocks with one
+/// compare-and-swap on a guessed state word; a wrong guess (a waiter queued)
+/// must fall back to the FIFO hand-off.
+#[test]
+fn mutex_guessed_fast_paths_fall_back_to_the_hand_off() {
+    let m = syncio::Mutex::new(0);
+    let held = m.try_lock().unwrap();
+    assert!(m.try_lock().is_none());
+    let mut waiter = Box::pin(m.lock());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    drop(held); // a waiter is queued: handed over, not unlocked
+    assert_eq!(count.count(), 1);
+    assert!(m.is_locked());
+    assert!(m.try_lock().is_none(), "nobody overtakes the served waiter");
+    let mut guard = ready(waiter.as_mut());
+    *guard += 1;
+    drop(guard);
+    assert!(!m.is_locked());
+    *m.lock_blocking() += 1;
+    assert_eq!(*m.try_lock().unwrap(), 2);
+}
+
+/// The blocking acquire's uncontended path is inlined: a closed semaphore
+/// and an impossible request must still be seen.
+#[test]
+fn inlined_blocking_acquire_sees_closing_and_bounds() {
+    let sem = BoundedSemaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    let mut waiter = Box::pin(sem.acquire());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    drop(held); // waiters queued: a FIFO hand-off, not a return to the count
+    assert_eq!(count.count(), 1);
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    let handed = ready(waiter.as_mut()).unwrap();
+    drop(handed);
+    assert_eq!(sem.available_permits(), 1);
+    drop(sem.acquire_blocking().unwrap());
+
+    sem.try_acquire().unwrap().forget();
+    sem.close();
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    sem.release(1).unwrap();
+    assert_eq!(sem.available_permits(), 1);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+    assert_eq!(sem.acquire_blocking().unwrap_err(), AcquireError::Closed);
+
+    let never = BoundedSemaphore::new(0);
+    assert!(matches!(
+        never.acquire_blocking(),
+        Err(AcquireError::TooManyPermits {
+            requested: 1,
+            max: 0
+        })
+    ));
+}
+
 #[test]
 fn permits_split_merge_and_forget() {
     let sem = Semaphore::new(4);

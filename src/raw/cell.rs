@@ -40,6 +40,11 @@ use crate::Fairness;
 /// Python's `Lock` guards no data and may be released by anyone; this
 /// `Mutex` owns the data it guards and is released by dropping its guard.
 /// [`Lock`](crate::Lock) is the data-less, Python-shaped variant.
+// `repr(C)`, with the semaphore's state word as its last field (see
+// `Semaphore`): the lock word and the value it guards then share a cache line
+// (unless the line boundary falls between them), so a thread taking the lock
+// from another pulls one line over, not two.
+#[repr(C)]
 pub struct Mutex<T: ?Sized> {
     /// A bounded semaphore of one permit: at most one permit ever exists.
     pub(crate) sem: Semaphore,
@@ -125,6 +130,7 @@ impl<T: ?Sized> Mutex<T> {
 /// Checks that `permit` is the one permit of the mutex whose semaphore is at
 /// `sem`, then keeps it out of the semaphore for the guard to give back on
 /// drop.
+#[inline]
 fn claim(sem: *const Semaphore, permit: SemaphorePermit<'_>) {
     assert!(
         std::ptr::eq(permit.semaphore(), sem) && permit.num_permits() == 1,
@@ -147,6 +153,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Panics
     ///
     /// If `permit` is not one permit of `mutex`'s semaphore.
+    #[inline]
     pub(crate) fn new(mutex: &'a Mutex<T>, permit: SemaphorePermit<'a>) -> Self {
         claim(&mutex.sem, permit);
         MutexGuard {
@@ -173,8 +180,9 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        self.mutex.sem.give_back(1);
+        self.mutex.sem.unlock_guessed();
     }
 }
 
@@ -258,7 +266,7 @@ impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     fn drop(&mut self) {
-        self.mutex.sem.give_back(1);
+        self.mutex.sem.unlock_guessed();
     }
 }
 
