@@ -248,10 +248,7 @@ impl Waiter {
         }
         loop {
             if let Poll::Ready(result) = done {
-                let finished = slot.take();
-                drop(slot);
-                // Dropped with the GIL held (the drop may wake others).
-                drop(finished);
+                end(slot);
                 let value = result?.into_py(py)?;
                 return Ok(AwaitStep::Return((!self.unit).then_some(value)));
             }
@@ -268,9 +265,7 @@ impl Waiter {
                     let fut = match new_future(py) {
                         Ok(fut) => fut,
                         Err(err) => {
-                            let abandoned = slot.take();
-                            drop(slot);
-                            drop(abandoned);
+                            end(slot);
                             return Err(err);
                         }
                     };
@@ -295,11 +290,18 @@ impl Waiter {
     }
 
     fn cancel_wait(&self) -> PyResult<()> {
-        let fut = self.slot()?.take();
-        drop(fut);
+        end(self.slot()?);
         self.release_kept();
         Ok(())
     }
+}
+
+/// Drops the wait in `slot` (if still there) after unlocking the slot, with
+/// the GIL held: the drop may pass a permit on and wake others.
+fn end(mut slot: MutexGuard<'_, Option<BoxFuture>>) {
+    let fut = slot.take();
+    drop(slot);
+    drop(fut);
 }
 
 impl Drop for Waiter {
@@ -540,7 +542,8 @@ impl Waiter {
         self.name.rsplit('.').next().unwrap_or(self.name)
     }
 
-    /// The coroutine protocol's `close`: abandons the wait.
+    /// The coroutine protocol's `close`: abandons the wait, passing on
+    /// anything it was handed. Idempotent.
     fn close(&self) -> PyResult<()> {
         self.cancel_wait()
     }
@@ -554,12 +557,6 @@ impl Waiter {
             Some(outcome) => outcome.into_py(py),
             None => false.into_py_any(py),
         }
-    }
-
-    /// Abandons the wait (the task was cancelled): anything it was handed
-    /// passes on. Idempotent.
-    fn cancel(&self) -> PyResult<()> {
-        self.cancel_wait()
     }
 }
 
@@ -912,14 +909,14 @@ impl AsyncioWaiters {
         async move {
             let (in_flight, here) = InFlight::enter(waiters);
             let waiters = &*in_flight.waiters;
-            let must_defer = || waiters.count_on(in_flight.thread) > 1 && (waiters.free)();
-            // Checked, queued, checked again: a resumption between the first
-            // check and the queueing is not missed (both sides go through
-            // the `per_thread` mutex, which orders them).
-            if here > 1 && (waiters.free)() && must_defer() {
+            // Checked (on the count taken as this waiter was counted),
+            // queued, checked again: a resumption between the first check
+            // and the queueing is not missed (both sides go through the
+            // `per_thread` mutex, which orders them).
+            if here > 1 && (waiters.free)() {
                 let mut resumed = std::pin::pin!(waiters.resumed.notified());
                 resumed.as_mut().enable();
-                if must_defer() {
+                if waiters.count_on(in_flight.thread) > 1 && (waiters.free)() {
                     resumed.await;
                 }
             }

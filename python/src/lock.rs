@@ -105,20 +105,10 @@ impl Lock {
         })
     }
 
-    /// Releases the lock; `False` (and nothing changes) if it was not locked.
-    fn _release(&self) -> bool {
-        self.core.release().is_ok()
-    }
-
     /// `True` if the lock is held (or handed to a waiter that has not run
     /// yet).
     fn locked(&self) -> bool {
         self.core.locked()
-    }
-
-    /// Acquires if free and nobody is queued (asyncio's fast path).
-    fn _try_acquire(&self) -> bool {
-        self.try_take()
     }
 
     /// asyncio's `acquire()` from a task on any loop: awaitable (a

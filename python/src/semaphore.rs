@@ -195,11 +195,6 @@ impl Semaphore {
         self.core.sem().available_permits()
     }
 
-    /// Takes a permit if one is free and nobody is queued.
-    fn _try_acquire(&self) -> bool {
-        self.core.try_take()
-    }
-
     /// asyncio's `acquire()` from a task on any loop: awaitable (a
     /// coroutine), giving `True` once a permit is taken. As in asyncio, a
     /// task handed a permit that has not run yet goes before a newcomer of
@@ -240,11 +235,6 @@ impl Semaphore {
     #[getter]
     fn _asyncio_waiters(&self) -> usize {
         self.asyncio_waiters.total()
-    }
-
-    /// asyncio waiters of the calling thread's loop not resumed yet.
-    fn _asyncio_waiters_here(&self) -> usize {
-        self.asyncio_waiters.count_here()
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -656,3 +656,39 @@ def test_a_waiter_follows_the_coroutine_protocol_rules():
             sem.async_acquire().throw(StopIteration)
 
     asyncio.run(main())
+
+
+def test_a_waiter_stepped_reentrantly_refuses_instead_of_deadlocking():
+    # A step runs Python code while it holds the wait (here the loop's
+    # get_debug(), which making the asyncio future calls): touching the same
+    # waiter from there is refused, as for a running coroutine.
+    lock = syncio.Lock()
+    lock.acquire()
+    waiter = lock.async_acquire()
+    armed, seen = [False], []
+
+    class Loop(asyncio.SelectorEventLoop):
+        def get_debug(self):
+            if armed[0]:
+                armed[0] = False
+                try:
+                    waiter.close()
+                except ValueError as e:
+                    seen.append(str(e))
+            return super().get_debug()
+
+    async def main():
+        # Armed by the callback that runs just before the task's first step
+        # (scheduling calls get_debug() too).
+        asyncio.get_running_loop().call_soon(armed.__setitem__, 0, True)
+        task = asyncio.ensure_future(waiter)
+        await asyncio.sleep(0)  # the task's first step makes its future
+        lock.release()
+        assert await task is True
+
+    loop = Loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert seen == ["Lock.acquire is already executing"]
