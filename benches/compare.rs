@@ -2,8 +2,9 @@
 //! futures-intrusive, `std::sync` and parking_lot, all in the same run.
 //!
 //! ```text
-//! cargo bench --bench compare          # about 5 minutes on 2 cores
-//! python3 scripts/bench_report.py      # BENCHMARKS.md and benches/report.svg
+//! scripts/bench.sh 3    # three runs (about 7 minutes each on 2 cores), then
+//!                       # BENCHMARKS.md and benches/report.svg from the
+//!                       # median over the runs of each within-run ratio
 //! ```
 //!
 //! One criterion group per workload, one bench id per contender. Every

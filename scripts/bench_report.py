@@ -2,14 +2,21 @@
 """Turns the results of `cargo bench --bench compare` into BENCHMARKS.md and
 benches/report.svg.
 
-    cargo bench --bench compare
-    python3 scripts/bench_report.py
+    scripts/bench.sh 3            # three runs, saved as baselines run1..run3
+    python3 scripts/bench_report.py --baselines run1,run2,run3
 
-Reads criterion's target/criterion/<group>/<contender>/new/estimates.json
-(median point estimate) and benchmark.json (throughput: operations per
-iteration). Python 3 standard library only; the SVG is written by hand.
+or, for a single run, `cargo bench --bench compare` and then this script with
+no arguments (it reads criterion's "new" results).
+
+Reads criterion's target/criterion/<group>/<contender>/<baseline>/
+estimates.json (median point estimate), benchmark.json (throughput:
+operations per iteration) and sample.json. With several runs, every ratio is
+first taken inside one run (contenders of one run share the machine's state
+of the moment), then the median over the runs is reported, with the range.
+Python 3 standard library only; the SVG is written by hand.
 """
 
+import argparse
 import glob
 import json
 import math
@@ -103,10 +110,10 @@ WORKLOADS = {
 }
 
 
-def load():
-    """{group: {contender: {...}}} from criterion's newest results."""
+def load(baseline="new"):
+    """{group: {contender: {...}}} from one criterion run (a baseline)."""
     results = {}
-    pattern = os.path.join(CRITERION, "*", "*", "new", "estimates.json")
+    pattern = os.path.join(CRITERION, "*", "*", baseline, "estimates.json")
     for path in sorted(glob.glob(pattern)):
         new = os.path.dirname(path)
         with open(path) as f:
@@ -133,7 +140,10 @@ def load():
             "mtime": os.path.getmtime(path),
         }
     if not results:
-        sys.exit(f"no results under {CRITERION}: run `cargo bench --bench compare` first")
+        sys.exit(
+            f"no results for {baseline!r} under {CRITERION}: "
+            "run `cargo bench --bench compare` (or scripts/bench.sh) first"
+        )
     # Drop leftovers of older runs (e.g. a renamed contender).
     newest = max(r["mtime"] for g in results.values() for r in g.values())
     for group in results.values():
@@ -147,25 +157,122 @@ def order_key(name):
     return (ORDER.index(name) if name in ORDER else len(ORDER), name)
 
 
-def analyse(results):
-    """Per group: rows with ratios to the best peer (and to the floor)."""
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+def analyse(runs):
+    """Per group: rows with ratios to the best peer (and to the floor).
+
+    `runs` is a list of load() results. The best peer of a workload is the
+    peer with the lowest median time over the runs; each ratio is taken
+    within a run and its median (and range) over the runs is reported.
+    """
     table = []
-    for group in sorted(results):
-        rows = results[group]
-        peers = {n: r for n, r in rows.items() if n not in (SUBJECT, BARGING, FLOOR)}
+    groups = sorted({g for run in runs for g in run})
+    for group in groups:
+        # Only the runs that measured this workload, and in each only the
+        # contenders every one of those runs has.
+        present = [run[group] for run in runs if group in run]
+        names = set.intersection(*(set(rows) for rows in present))
+        peers = [n for n in names if n not in (SUBJECT, BARGING, FLOOR)]
         if not peers:
             continue
-        best_peer = min(peers, key=lambda n: peers[n]["op_ns"])
-        best_ns = peers[best_peer]["op_ns"]
-        floor_ns = rows[FLOOR]["op_ns"] if FLOOR in rows else None
+        best_peer = min(peers, key=lambda n: median([rows[n]["op_ns"] for rows in present]))
+        has_floor = FLOOR in names
         out = []
-        for name in sorted(rows, key=order_key):
-            r = dict(rows[name], name=name)
-            r["vs_peer"] = r["op_ns"] / best_ns
-            r["vs_floor"] = r["op_ns"] / floor_ns if floor_ns else None
-            out.append(r)
-        table.append({"group": group, "best_peer": best_peer, "rows": out, "floor": floor_ns})
+        for name in sorted(names, key=order_key):
+            per_run = [rows[name] for rows in present]
+            vs_peer = [rows[name]["op_ns"] / rows[best_peer]["op_ns"] for rows in present]
+            vs_floor = (
+                [rows[name]["op_ns"] / rows[FLOOR]["op_ns"] for rows in present]
+                if has_floor
+                else None
+            )
+            out.append(
+                {
+                    "name": name,
+                    "op_ns": median([r["op_ns"] for r in per_run]),
+                    "iter_ns": median([r["iter_ns"] for r in per_run]),
+                    "lo_ns": min(r["lo_ns"] for r in per_run),
+                    "hi_ns": max(r["hi_ns"] for r in per_run),
+                    "samples": sum(r["samples"] for r in per_run),
+                    "ops": per_run[0]["ops"],
+                    "vs_peer": median(vs_peer),
+                    "vs_peer_lo": min(vs_peer),
+                    "vs_peer_hi": max(vs_peer),
+                    "vs_floor": median(vs_floor) if vs_floor else None,
+                }
+            )
+        floor_ns = median([rows[FLOOR]["op_ns"] for rows in present]) if has_floor else None
+        table.append(
+            {
+                "group": group,
+                "best_peer": best_peer,
+                "rows": out,
+                "floor": floor_ns,
+                "runs": len(present),
+                "per_run": present,
+            }
+        )
     return table
+
+
+# The speed the project set itself (issue 5): (workload, contender, the
+# contender it is measured against or BEST for the best peer, the highest
+# ratio that meets it).
+BEST = "best peer"
+TARGETS = [
+    ("1_sem_uncontended_async", SUBJECT, BEST, 0.7),
+    ("2_sem_try_acquire", SUBJECT, BEST, 0.7),
+    ("3a_sem_contended_2_workers", SUBJECT, "futures_intrusive", 1.0),
+    ("3a_sem_contended_2_workers", SUBJECT, "tokio", 0.7),
+    ("3a_sem_contended_2_workers", BARGING, BEST, 1.0),
+    ("3b_sem_contended_current_thread", SUBJECT, "futures_intrusive", 1.0),
+    ("3b_sem_contended_current_thread", SUBJECT, "tokio", 0.7),
+    ("3b_sem_contended_current_thread", BARGING, BEST, 1.0),
+    ("4_mutex_8_tasks_2_workers", SUBJECT, "futures_intrusive_fair", 1.0),
+    ("4_mutex_8_tasks_2_workers", SUBJECT, "tokio", 0.7),
+    ("4_mutex_8_tasks_2_workers", BARGING, BEST, 1.0),
+    ("5a_mutex_2_threads", SUBJECT, "tokio", 0.1),
+    ("5a_mutex_2_threads", BARGING, BEST, 1.0),
+    ("5b_mutex_8_threads", SUBJECT, "tokio", 0.1),
+    ("5b_mutex_8_threads", BARGING, BEST, 1.0),
+    ("6a_ping_pong_same_thread", SUBJECT, "tokio", 1.0),
+    ("6b_ping_pong_across_threads", SUBJECT, "tokio", 1.0),
+    ("7_barrier_8_tasks_2_workers", SUBJECT, "tokio", 1.0),
+]
+
+
+def targets(table):
+    """Each target with the median (and range) over the runs of the ratio
+    taken within a run."""
+    groups = {g["group"]: g for g in table}
+    out = []
+    for group, name, against, limit in TARGETS:
+        g = groups.get(group)
+        if g is None:
+            continue
+        ref = g["best_peer"] if against == BEST else against
+        runs = [rows for rows in g["per_run"] if name in rows and ref in rows]
+        if not runs:
+            continue
+        ratios = [rows[name]["op_ns"] / rows[ref]["op_ns"] for rows in runs]
+        out.append(
+            {
+                "group": group,
+                "name": name,
+                "against": ref if against != BEST else f"{ref} (best peer)",
+                "limit": limit,
+                "vs_peer": median(ratios),
+                "vs_peer_lo": min(ratios),
+                "vs_peer_hi": max(ratios),
+                "met": median(ratios) <= limit,
+            }
+        )
+    return out
 
 
 def fmt_time(ns):
@@ -176,6 +283,8 @@ def fmt_time(ns):
 
 
 def fmt_ratio(x):
+    if x < 0.1:
+        return f"{x:.3f}×"
     return f"{x:.2f}×" if x < 10 else f"{x:.1f}×" if x < 100 else f"{x:.0f}×"
 
 
@@ -231,7 +340,11 @@ def esc(s):
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def svg_chart(table, cores, cpu):
+def runs_phrase(n):
+    return "one run" if n == 1 else f"the median of {n} runs"
+
+
+def svg_chart(table, cores, cpu, nruns):
     ratios = [r["vs_peer"] for g in table for r in g["rows"]]
     lo = 10 ** math.floor(math.log10(min(ratios + [1.0])))
     hi = 10 ** math.ceil(math.log10(max(ratios + [1.0])))
@@ -256,8 +369,8 @@ def svg_chart(table, cores, cpu):
         f'<text x="12" y="22" font-size="16" font-weight="bold">syncio vs peers: time per '
         f"operation / best peer's (log scale)</text>",
         f'<text x="12" y="40" fill="#495057">Left of the 1.0 line: faster than the fastest '
-        f"non-syncio contender of that workload; right: slower. One run, median of criterion "
-        f"samples.</text>",
+        f"non-syncio contender of that workload; right: slower. Ratio within a run, "
+        f"{runs_phrase(nruns)}.</text>",
         f'<text x="12" y="56" fill="#495057">{esc(cpu)}, {cores} cores</text>',
     ]
 
@@ -336,7 +449,22 @@ def svg_chart(table, cores, cpu):
 # ---------------------------------------------------------------------------
 
 
-def markdown(table, cores, cpu, rustc, rev):
+def ratio_cell(r):
+    """The median ratio, with its range over the runs when there were several."""
+    cell = fmt_ratio(r["vs_peer"])
+    if r["vs_peer_hi"] > r["vs_peer_lo"]:
+        cell += f" ({fmt_ratio(r['vs_peer_lo'])} – {fmt_ratio(r['vs_peer_hi'])})"
+    return cell
+
+
+def markdown(table, cores, cpu, rustc, rev, baselines):
+    nruns = len(baselines)
+    if nruns == 1:
+        command = ["  cargo bench --bench compare", "  python3 scripts/bench_report.py"]
+    else:
+        command = [
+            f"  scripts/bench.sh {nruns}   # runs the suite {nruns} times, then this report",
+        ]
     lines = [
         "# Benchmarks",
         "",
@@ -353,9 +481,13 @@ def markdown(table, cores, cpu, rustc, rev):
         "- Command:",
         "",
         "  ```sh",
-        "  cargo bench --bench compare",
-        "  python3 scripts/bench_report.py",
+        *command,
         "  ```",
+        f"- Runs: {nruns} (criterion baselines {', '.join(baselines)}); every ratio is taken "
+        "between contenders of the same run, and the tables give its median over the runs "
+        "and, in brackets, its range."
+        if nruns > 1
+        else "- Runs: one.",
         "",
         "![time per operation relative to the best peer, per workload](benches/report.svg)",
         "",
@@ -370,11 +502,29 @@ def markdown(table, cores, cpu, rustc, rev):
         if SUBJECT not in rows:
             continue
         s, b = rows[SUBJECT], rows[g["best_peer"]]
-        barging = fmt_ratio(rows[BARGING]["vs_peer"]) if BARGING in rows else "—"
+        barging = ratio_cell(rows[BARGING]) if BARGING in rows else "—"
         lines.append(
             f"| {g['group']} | {fmt_time(s['op_ns'])} | {g['best_peer']} | "
-            f"{fmt_time(b['op_ns'])} | {fmt_ratio(s['vs_peer'])} | {barging} |"
+            f"{fmt_time(b['op_ns'])} | {ratio_cell(s)} | {barging} |"
         )
+    goals = targets(table)
+    if goals:
+        met = sum(t["met"] for t in goals)
+        lines += [
+            "",
+            "## Targets",
+            "",
+            f"The speeds the project set itself (issue 5), each a highest ratio to one "
+            f"contender, taken within a run: {met} of {len(goals)} met by the median.",
+            "",
+            "| workload | contender | against | target | ratio | met |",
+            "| --- | --- | --- | ---: | ---: | :---: |",
+        ]
+        for t in goals:
+            lines.append(
+                f"| {t['group']} | {t['name']} | {t['against']} | ≤ {t['limit']:g}× | "
+                f"{ratio_cell(t)} | {'yes' if t['met'] else '**no**'} |"
+            )
     lines += ["", "## Results by workload", ""]
     for g in table:
         desc, op = WORKLOADS[g["group"]]
@@ -402,7 +552,7 @@ def markdown(table, cores, cpu, rustc, rev):
             )
             if per_iter:
                 line += f" {fmt_time(r['iter_ns'])} | {r['ops']:,} |"
-            line += f" {fmt_ratio(r['vs_peer'])} |"
+            line += f" {ratio_cell(r)} |"
             if has_floor:
                 line += f" {fmt_ratio(r['vs_floor'])} |"
             lines.append(line)
@@ -413,7 +563,8 @@ def markdown(table, cores, cpu, rustc, rev):
         "## How to read it",
         "",
         "- **median / op**: the median, over criterion's samples, of the mean time per "
-        "iteration, divided by the operations in one iteration. In workloads 1, 2 and 6 an "
+        "iteration, divided by the operations in one iteration (with several runs, the "
+        "median of the runs' medians). In workloads 1, 2 and 6 an "
         "iteration is one operation; in the others it is the whole workload (spawning its "
         "tasks or threads included), and the ops-per-iteration column gives the divisor. "
         "Contenders of one workload may run different counts (5b); per-op times are what is "
@@ -423,12 +574,15 @@ def markdown(table, cores, cpu, rustc, rev):
         "contender ran in two regimes (for example a lock that sometimes convoys and "
         "sometimes does not); the median then follows the regime most samples were in.",
         "- **vs best peer**: this contender's time per op divided by that of the fastest "
-        "contender other than syncio and the floor. Below 1.00× is faster than every peer, "
-        "above is slower. The chart shows the same ratio on a log scale.",
+        "contender other than syncio and the floor (the one with the lowest median), both "
+        "from the same run. Below 1.00× is faster than every peer, above is slower. With "
+        "several runs it is the median of the runs' ratios, and the range over the runs "
+        "follows in brackets. The chart shows the median ratio on a log scale.",
         "- **vs floor** (uncontended workloads only): divided by a bare atomic "
         "`compare_exchange_weak` decrement plus `fetch_add` on one counter, with no queue, no fairness and no closing.",
-        "- One run on a shared, noisy 2-core machine: differences of a few tens of percent "
-        "between close contenders can change from run to run.",
+        "- A shared, noisy 2-core machine: a single run can move a close ratio by a few tens "
+        "of percent, which is why the ratios are taken within a run and their median over "
+        "several runs is reported.",
         "- The contenders differ in guarantees: syncio's, tokio's and futures-intrusive's "
         "fair semaphore and mutex hand over in FIFO order; async-lock, std, parking_lot and "
         "futures-intrusive's unfair mutex let a running caller barge in. Under contention "
@@ -452,13 +606,46 @@ python3 scripts/bench_report.py
 """
 
 
+def summary(table):
+    """A terse table for the terminal (--print)."""
+    out = []
+    for g in table:
+        out.append(f"{g['group']}  (best peer {g['best_peer']}, {g['runs']} run(s))")
+        for r in g["rows"]:
+            out.append(f"  {r['name']:<26} {fmt_time(r['op_ns']):>10}  {ratio_cell(r)}")
+    goals = targets(table)
+    if goals:
+        out.append("targets")
+    for t in goals:
+        out.append(
+            f"  {'ok ' if t['met'] else 'NO '} {t['group']:<32} {t['name']:<15} "
+            f"vs {t['against']:<32} <= {t['limit']:<4g} {ratio_cell(t)}"
+        )
+    return "\n".join(out)
+
+
 def main():
-    results = load()
-    table = analyse(results)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--baselines",
+        default="new",
+        help="comma-separated criterion baselines, one per run (default: new, the last run)",
+    )
+    ap.add_argument(
+        "--print",
+        action="store_true",
+        help="print the ratios and write nothing",
+    )
+    args = ap.parse_args()
+    baselines = [b for b in args.baselines.split(",") if b]
+    table = analyse([load(b) for b in baselines])
+    if args.print:
+        print(summary(table))
+        return
     cores, cpu, rustc = machine()
     with open(SVG, "w") as f:
-        f.write(svg_chart(table, cores, cpu))
-    text = markdown(table, cores, cpu, rustc, revision())
+        f.write(svg_chart(table, cores, cpu, len(baselines)))
+    text = markdown(table, cores, cpu, rustc, revision(), baselines)
     # The Python extension's own table, from its last run of
     # `python/benches/bench.py` (a separate process: it has no criterion).
     python_results = os.path.join(ROOT, "python", "benches", "results.md")
