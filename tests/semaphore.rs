@@ -61,6 +61,80 @@ fn contended_acquire_yields_and_is_woken_by_release() {
     assert_eq!(permit.num_permits(), 1);
 }
 
+// A single permit taken without waiting carries the state word its acquire
+// left, and its release first tries one CAS on that word. These tests make
+// that guess wrong in every way the word can change meanwhile.
+
+#[test]
+fn a_release_whose_hint_went_stale_still_counts_right() {
+    let sem = Semaphore::new(3);
+    let a = sem.try_acquire().unwrap(); // leaves 2
+    let b = sem.try_acquire().unwrap(); // leaves 1
+    let c = pollster_ready(&sem); // async fast path, leaves 0
+    drop(a); // expects 2, finds 0
+    assert_eq!(sem.available_permits(), 1);
+    sem.release(5).unwrap();
+    drop(c); // expects 0, finds 6
+    assert_eq!(sem.available_permits(), 7);
+    drop(b); // expects 1, finds 7
+    assert_eq!(sem.available_permits(), 8);
+}
+
+fn pollster_ready(sem: &Semaphore) -> SemaphorePermit<'_> {
+    let mut fut = Box::pin(sem.acquire());
+    ready(fut.as_mut()).unwrap()
+}
+
+#[test]
+fn a_hinted_release_hands_over_to_a_waiter_queued_meanwhile() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap(); // hint: free count 0, no waiters
+    let mut fut = Box::pin(sem.acquire());
+    assert!(is_pending(fut.as_mut()));
+    drop(held);
+    assert_eq!(sem.available_permits(), 0, "handed over, not counted");
+    drop(ready(fut.as_mut()).unwrap());
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn a_hinted_release_after_close_keeps_the_closed_flag() {
+    let sem = Semaphore::new(1);
+    let held = sem.try_acquire().unwrap();
+    sem.close();
+    drop(held);
+    assert!(sem.is_closed());
+    assert_eq!(sem.available_permits(), 1);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::Closed);
+}
+
+#[test]
+fn hinted_permits_split_merge_and_forget_like_any_other() {
+    let sem = Semaphore::new(4);
+    let mut one = sem.try_acquire().unwrap();
+    assert_eq!(one.num_permits(), 1);
+    assert!(one.split(2).is_none());
+    let zero = one.split(0).unwrap();
+    assert_eq!((one.num_permits(), zero.num_permits()), (1, 0));
+    drop(zero);
+    one.merge(sem.try_acquire_many(2).unwrap());
+    assert_eq!(one.num_permits(), 3);
+    assert_eq!(sem.available_permits(), 1);
+    let single = one.split(1).unwrap();
+    drop(one);
+    assert_eq!(sem.available_permits(), 3);
+    single.forget();
+    assert_eq!(sem.available_permits(), 3);
+    let bounded = BoundedSemaphore::new(1);
+    bounded.try_acquire().unwrap().forget();
+    bounded.release(1).unwrap();
+    assert_eq!(bounded.available_permits(), 1);
+    assert!(
+        bounded.release(1).is_err(),
+        "a bounded semaphore still refuses"
+    );
+}
+
 #[test]
 fn waiters_are_served_in_fifo_order() {
     let sem = Semaphore::new(0);
