@@ -2,7 +2,7 @@
 //! futures-intrusive, `std::sync` and parking_lot, all in the same run.
 //!
 //! ```text
-//! scripts/bench.sh 3    # three runs (about 7 minutes each on 2 cores), then
+//! scripts/bench.sh 3    # three runs (about 5 minutes each on 2 cores), then
 //!                       # BENCHMARKS.md and benches/report.svg from the
 //!                       # median over the runs of each within-run ratio
 //! ```
