@@ -134,9 +134,13 @@ impl Event {
         }
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
-        self.state.fetch_or(SET, AcqRel);
+        // One plain store raises SET and lowers WAITERS, before anyone is
+        // released (a released waiter that looks sees the flag up). Under
+        // the lock nothing else changes WAITERS, and the lock-free writers
+        // are `set` (which only writes while WAITERS is down) and `clear`: a
+        // `clear` this store overwrites is ordered before this `set`.
+        self.state.store(SET, Release);
         while q.notify_front(0, &mut wakes) {}
-        self.state.fetch_and(!WAITERS, Release);
         drop(q);
         wakes.wake_all();
     }
@@ -242,7 +246,8 @@ impl Event {
         self.is_set() || raw::block_on_until(pin!(self.wait()), deadline, leave).is_some()
     }
 
-    fn poll_wait(&self, node: Pin<&Waiter>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_wait(&self, mut owned: Pin<&mut Waiter>, cx: &mut Context<'_>) -> Poll<()> {
+        let node = owned.as_ref();
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued => {
@@ -277,7 +282,7 @@ impl Event {
                 Err(actual) => s = actual,
             }
         }
-        q.push_back(node, 0, cx.waker());
+        q.push_back_owned(owned.as_mut(), 0, cx.waker());
         Poll::Pending
     }
 
@@ -335,7 +340,7 @@ impl Future for EventWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
-        this.event.poll_wait(this.node.into_ref(), cx)
+        this.event.poll_wait(this.node, cx)
     }
 }
 
