@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
-use crate::raw::cell::Claim;
+use crate::raw::cell::{last_handed_over, set_last_handed_over, Claim};
 pub use crate::raw::cell::{Mutex, MutexGuard, OwnedMutexGuard};
 use crate::semaphore::Acquire;
 use crate::AcquireTimeoutError;
@@ -272,9 +272,22 @@ pin_project! {
 impl<'a, T: ?Sized> Future for MutexLock<'a, T> {
     type Output = MutexGuard<'a, T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let permit = std::task::ready!(this.acquire.poll_lock(cx)).expect(NEVER_FAILS);
+        let addr = std::ptr::from_ref(&this.mutex.sem) as usize;
+        let result = if last_handed_over() == addr {
+            // This thread's last release of this mutex found waiters: the
+            // guess "free" would most likely fail, a write to a contended
+            // word for nothing.
+            std::task::ready!(this.acquire.poll(cx))
+        } else {
+            std::task::ready!(this.acquire.poll_lock_guessed(cx))
+        };
+        let permit = result.expect(NEVER_FAILS);
+        if permit.taken_uncontended() && last_handed_over() == addr {
+            set_last_handed_over(0);
+        }
         Poll::Ready(MutexGuard::new(this.mutex, permit))
     }
 }

@@ -406,9 +406,10 @@ impl Semaphore {
     pub(crate) fn try_lock_guessed(&self) -> Option<SemaphorePermit<'_>> {
         // `then`, not `then_some`: a permit built eagerly and dropped on a
         // failed guess would release a permit it never took.
+        // Hinted: the lock's word is 0 now.
         self.take_guessed().ok().map(|()| SemaphorePermit {
             sem: self,
-            held: Held::plain(1),
+            held: Held::hinted(1, 0),
         })
     }
 
@@ -1370,27 +1371,6 @@ impl<'a> Future for Acquire<'a> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.poll_inner(cx, false)
-    }
-}
-
-impl<'a> Acquire<'a> {
-    /// `poll` for a one-permit lock (`Mutex::lock`): the first poll tries
-    /// [`Semaphore::try_lock_guessed`] first.
-    #[inline]
-    pub(crate) fn poll_lock(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<SemaphorePermit<'a>, AcquireError>> {
-        self.poll_inner(cx, true)
-    }
-
-    #[inline]
-    fn poll_inner(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        lock: bool,
-    ) -> Poll<Result<SemaphorePermit<'a>, AcquireError>> {
         let (this, mut owned) = self.project().inner.project();
         let node = owned.as_ref();
         let sem: &'a Semaphore = this.sem.expect("`Acquire` polled after completion");
@@ -1400,16 +1380,7 @@ impl<'a> Acquire<'a> {
         // can hold.)
         let state = node.state();
         if state == WaitState::Idle {
-            // A lock guesses "free, no flags"; a wrong guess hands back the
-            // word, which the general attempt starts from.
-            let taken = if lock && n == 1 {
-                sem.take_guessed()
-                    .map(|()| 0)
-                    .or_else(|s| sem.try_take_from(s, n))
-            } else {
-                sem.try_take(n)
-            };
-            if let Ok(hint) = taken {
+            if let Ok(hint) = sem.try_take(n) {
                 this.sem = None;
                 return Poll::Ready(Ok(SemaphorePermit {
                     sem,
@@ -1429,6 +1400,32 @@ impl<'a> Acquire<'a> {
             sem,
             held: Held::plain(n),
         }))
+    }
+}
+
+impl<'a> Acquire<'a> {
+    /// `poll` for a one-permit lock (`Mutex::lock`) whose caller guesses the
+    /// lock is free: the first poll tries one CAS on "free, no flags" (see
+    /// [`Semaphore::try_lock_guessed`]) instead of loading the word first,
+    /// and a wrong guess hands its word to the general path.
+    #[inline]
+    pub(crate) fn poll_lock_guessed(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<SemaphorePermit<'a>, AcquireError>> {
+        let (this, owned) = self.as_mut().project().inner.project();
+        if let (Some(sem), 1) = (this.sem, this.permits) {
+            if owned.as_ref().state() == WaitState::Idle {
+                if let Ok(hint) = sem.take_guessed().map(|()| 0) {
+                    this.sem = None;
+                    return Poll::Ready(Ok(SemaphorePermit {
+                        sem,
+                        held: Held::hinted(1, hint),
+                    }));
+                }
+            }
+        }
+        self.poll(cx)
     }
 }
 
@@ -1529,6 +1526,15 @@ impl<'a> SemaphorePermit<'a> {
     /// give them back itself: no release now, no bookkeeping.
     pub(crate) fn disarm(self) {
         mem::forget(self);
+    }
+
+    /// Whether these permits were taken without waiting (and carry the
+    /// word they left as a release hint): a lock taken so most likely finds
+    /// nobody queued at its release; one taken by a hand-off most likely
+    /// finds waiters.
+    #[inline]
+    pub(crate) fn taken_uncontended(&self) -> bool {
+        self.held.hint().is_some()
     }
 
     /// Number of permits held.

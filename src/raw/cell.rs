@@ -139,10 +139,42 @@ fn claim(sem: *const Semaphore, permit: SemaphorePermit<'_>) {
     permit.disarm();
 }
 
+// The address of the semaphore of the last mutex this thread released
+// after taking it by a hand-off (0: none): such a mutex is most likely
+// contended, so this thread's next async lock of it loads the word before
+// writing instead of guessing "free" with a CAS (a failed CAS on a contended
+// word is a write for nothing). Only a hint: any value is correct, it just
+// picks the path. (Per loom thread under loom, whose model must be
+// deterministic.)
+#[cfg(not(syncio_loom))]
+thread_local! {
+    static LAST_HANDED_OVER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+#[cfg(syncio_loom)]
+loom::thread_local! {
+    static LAST_HANDED_OVER: std::cell::Cell<usize> = std::cell::Cell::new(0);
+}
+
+/// Reads [`LAST_HANDED_OVER`].
+#[inline]
+pub(crate) fn last_handed_over() -> usize {
+    LAST_HANDED_OVER.with(std::cell::Cell::get)
+}
+
+/// Sets [`LAST_HANDED_OVER`].
+#[inline]
+pub(crate) fn set_last_handed_over(addr: usize) {
+    LAST_HANDED_OVER.with(|c| c.set(addr));
+}
+
 /// Exclusive access to a [`Mutex`]'s value; unlocks when dropped.
 #[must_use = "the mutex is unlocked as soon as the guard is dropped"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) mutex: &'a Mutex<T>,
+    /// The lock was taken without waiting: its release guesses that nobody
+    /// is queued (one CAS). Taken by a hand-off, it guesses the opposite and
+    /// loads the word first, as a failed CAS would cost a write for nothing.
+    uncontended: bool,
     /// Keeps the guard `!Send` only if `T` is; `&Mutex<T>` is enough.
     _marker: PhantomData<&'a mut T>,
 }
@@ -155,9 +187,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// If `permit` is not one permit of `mutex`'s semaphore.
     #[inline]
     pub(crate) fn new(mutex: &'a Mutex<T>, permit: SemaphorePermit<'a>) -> Self {
+        let uncontended = permit.taken_uncontended();
         claim(&mutex.sem, permit);
         MutexGuard {
             mutex,
+            uncontended,
             _marker: PhantomData,
         }
     }
@@ -182,7 +216,12 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.sem.unlock_guessed();
+        if self.uncontended {
+            self.mutex.sem.unlock_guessed();
+        } else {
+            set_last_handed_over(std::ptr::from_ref(&self.mutex.sem) as usize);
+            self.mutex.sem.give_back(1);
+        }
     }
 }
 
