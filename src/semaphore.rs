@@ -1062,12 +1062,17 @@ impl Semaphore {
 
     /// The poll logic behind every acquire, async or blocking (the first
     /// poll's fast path is inlined in [`Acquire::poll`]).
+    ///
+    /// `tried`: the caller has just found the lock-free path closed to this
+    /// request (no permits for it, or someone queued), so it is not tried
+    /// again before taking the lock.
     #[inline(never)]
     fn poll_acquire(
         &self,
         mut owned: Pin<&mut Waiter>,
         n: usize,
         cx: &mut Context<'_>,
+        tried: bool,
     ) -> Poll<Result<(), AcquireError>> {
         let node = owned.as_ref();
         match node.state() {
@@ -1086,10 +1091,12 @@ impl Semaphore {
             WaitState::Notified(_) => return Poll::Ready(Self::finish(node)),
         }
         self.check_request(n)?;
-        match self.try_take(n) {
-            Ok(_) => return Poll::Ready(Ok(())),
-            Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError::Closed)),
-            Err(_) => {}
+        if !tried {
+            match self.try_take(n) {
+                Ok(_) => return Poll::Ready(Ok(())),
+                Err(TryAcquireError::Closed) => return Poll::Ready(Err(AcquireError::Closed)),
+                Err(_) => {}
+            }
         }
         let mut q = self.queue.lock();
         let mut s = self.state.load(Ordering::Acquire);
@@ -1379,13 +1386,19 @@ impl<'a> Future for Acquire<'a> {
         // size check needed: `try_take` cannot find more than the semaphore
         // can hold.)
         let state = node.state();
+        let mut tried = false;
         if state == WaitState::Idle {
-            if let Ok(hint) = sem.try_take(n) {
-                this.sem = None;
-                return Poll::Ready(Ok(SemaphorePermit {
-                    sem,
-                    held: Held::hinted(n, hint),
-                }));
+            match sem.try_take(n) {
+                Ok(hint) => {
+                    this.sem = None;
+                    return Poll::Ready(Ok(SemaphorePermit {
+                        sem,
+                        held: Held::hinted(n, hint),
+                    }));
+                }
+                // Closed: the general path orders that error after the
+                // size check, as every other acquire does.
+                Err(e) => tried = e == TryAcquireError::NoPermits,
             }
         }
         let result = if let WaitState::Notified(_) = state {
@@ -1393,7 +1406,7 @@ impl<'a> Future for Acquire<'a> {
             // inlined too.
             Semaphore::finish(node)
         } else {
-            std::task::ready!(sem.poll_acquire(owned.as_mut(), n, cx))
+            std::task::ready!(sem.poll_acquire(owned.as_mut(), n, cx, tried))
         };
         this.sem = None;
         Poll::Ready(result.map(|()| SemaphorePermit {
