@@ -138,6 +138,7 @@ impl Waiter {
 
     /// Consumes a notification, returning the node to `Idle` so that it may
     /// be queued again. Returns the code, or `None` if it was not notified.
+    #[inline]
     pub(crate) fn take_notification(&self) -> Option<usize> {
         let s = self.state.load(Acquire);
         match decode(s) {
@@ -410,6 +411,7 @@ impl<T> QueueGuard<'_, T> {
     ///
     /// # Panics
     /// If `node` is not idle (already queued, or notified and not consumed).
+    #[inline]
     pub(crate) fn push_back_owned(&mut self, node: Pin<&mut Waiter>, need: usize, waker: &Waker) {
         let queued = self.queued_state();
         let node: &Waiter = node.into_ref().get_ref();
