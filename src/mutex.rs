@@ -275,17 +275,18 @@ impl<'a, T: ?Sized> Future for MutexLock<'a, T> {
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let addr = std::ptr::from_ref(&this.mutex.sem) as usize;
-        let result = if last_handed_over() == addr {
-            // This thread's last release of this mutex found waiters: the
-            // guess "free" would most likely fail, a write to a contended
-            // word for nothing.
+        // This thread's last release of this mutex followed a hand-off: the
+        // guess "free" would most likely fail, a write to a contended word
+        // for nothing.
+        let contended = last_handed_over() == std::ptr::from_ref(&this.mutex.sem) as usize;
+        let result = if contended {
             std::task::ready!(this.acquire.poll(cx))
         } else {
             std::task::ready!(this.acquire.poll_lock_guessed(cx))
         };
         let permit = result.expect(NEVER_FAILS);
-        if permit.taken_uncontended() && last_handed_over() == addr {
+        if contended && permit.taken_uncontended() {
+            // Not contended after all: guess again next time.
             set_last_handed_over(0);
         }
         Poll::Ready(MutexGuard::new(this.mutex, permit))

@@ -89,9 +89,6 @@ const WAITERS: usize = 2;
 /// a request for several).
 const HANDOFF: usize = 4;
 const SHIFT: usize = 3;
-/// What `try_take` returns as the word it left when it took nothing (no
-/// state word worth guessing: `Held::hinted` refuses any with a flag).
-const NO_HINT: usize = WAITERS;
 
 /// Marks a semaphore without a bound.
 const UNBOUNDED: usize = usize::MAX;
@@ -363,23 +360,17 @@ impl Semaphore {
     }
 
     /// Takes `n` permits if they are free and nobody is queued. One CAS in
-    /// the uncontended case.
-    /// Returns the state word it left (the release hint of the permit).
+    /// the uncontended case. Returns the state word it left (a permit's
+    /// release hint, see [`Held`]).
     #[inline]
     fn try_take(&self, n: usize) -> Result<usize, TryAcquireError> {
-        self.try_take_from(self.state.load(Relaxed), n)
-    }
-
-    /// [`try_take`](Self::try_take) starting from `s`, a recent value of the
-    /// state word (a guess, or what a failed CAS returned): no load first.
-    #[inline]
-    fn try_take_from(&self, mut s: usize, n: usize) -> Result<usize, TryAcquireError> {
+        let mut s = self.state.load(Relaxed);
         loop {
             if s & CLOSED != 0 {
                 return Err(TryAcquireError::Closed);
             }
             if n == 0 {
-                return Ok(NO_HINT);
+                return Ok(s);
             }
             // FIFO: nobody overtakes a queued waiter. Barging: anyone may.
             if (s & WAITERS != 0 && !self.may_barge(s)) || s >> SHIFT < n {
@@ -405,33 +396,24 @@ impl Semaphore {
     #[inline]
     pub(crate) fn try_lock_guessed(&self) -> Option<SemaphorePermit<'_>> {
         // `then`, not `then_some`: a permit built eagerly and dropped on a
-        // failed guess would release a permit it never took.
-        // Hinted: the lock's word is 0 now.
-        self.take_guessed().ok().map(|()| SemaphorePermit {
+        // failed guess would release a permit it never took. Its hint: the
+        // lock's word is 0 now.
+        let taken = self
+            .state
+            .compare_exchange(1 << SHIFT, 0, Ordering::Acquire, Relaxed)
+            .is_ok();
+        taken.then(|| SemaphorePermit {
             sem: self,
             held: Held::hinted(1, 0),
         })
     }
 
-    /// The CAS of [`try_lock_guessed`](Self::try_lock_guessed): `Ok` if it
-    /// took the permit, else the state word the CAS found.
-    #[inline]
-    fn take_guessed(&self) -> Result<(), usize> {
-        self.state
-            .compare_exchange(1 << SHIFT, 0, Ordering::Acquire, Relaxed)
-            .map(drop)
-    }
-
-    /// A one-permit lock's unlock: one CAS on the guess "held, no flags",
-    /// else the general path (waiters queued, or the guess was wrong),
-    /// starting from the word the CAS found instead of loading it again.
+    /// A one-permit lock's unlock: one CAS on the guess "held, no flags"
+    /// (the word a lock taken without waiting left), else the general path
+    /// from the word the CAS found.
     #[inline]
     pub(crate) fn unlock_guessed(&self) {
-        if let Err(s) = self.state.compare_exchange(0, 1 << SHIFT, Release, Relaxed) {
-            if let Err(e) = self.add_permits_from(s, 1) {
-                give_back_failed(e);
-            }
-        }
+        self.give_back_hinted(0);
     }
 
     /// Tries to take one permit without waiting.
@@ -830,12 +812,10 @@ impl Semaphore {
         // The hint's count is below 2^60 (top bit clear), so one more permit
         // is far from `MAX_PERMITS`.
         let new = hint + (1 << SHIFT);
-        let result = match self.state.compare_exchange(hint, new, Release, Relaxed) {
-            Ok(_) => Ok(()),
-            Err(s) => self.add_permits_from(s, 1),
-        };
-        if let Err(e) = result {
-            give_back_failed(e);
+        if let Err(s) = self.state.compare_exchange(hint, new, Release, Relaxed) {
+            if let Err(e) = self.add_permits_from(s, 1) {
+                give_back_failed(e);
+            }
         }
     }
 
@@ -1418,9 +1398,8 @@ impl<'a> Future for Acquire<'a> {
 
 impl<'a> Acquire<'a> {
     /// `poll` for a one-permit lock (`Mutex::lock`) whose caller guesses the
-    /// lock is free: the first poll tries one CAS on "free, no flags" (see
-    /// [`Semaphore::try_lock_guessed`]) instead of loading the word first,
-    /// and a wrong guess hands its word to the general path.
+    /// lock is free: the first poll tries [`Semaphore::try_lock_guessed`]
+    /// (one CAS, no load) before the general poll.
     #[inline]
     pub(crate) fn poll_lock_guessed(
         mut self: Pin<&mut Self>,
@@ -1429,12 +1408,9 @@ impl<'a> Acquire<'a> {
         let (this, owned) = self.as_mut().project().inner.project();
         if let (Some(sem), 1) = (this.sem, this.permits) {
             if owned.as_ref().state() == WaitState::Idle {
-                if let Ok(hint) = sem.take_guessed().map(|()| 0) {
+                if let Some(permit) = sem.try_lock_guessed() {
                     this.sem = None;
-                    return Poll::Ready(Ok(SemaphorePermit {
-                        sem,
-                        held: Held::hinted(1, hint),
-                    }));
+                    return Poll::Ready(Ok(permit));
                 }
             }
         }
