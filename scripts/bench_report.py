@@ -163,6 +163,11 @@ def median(xs):
     return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
+def within_run(runs, name, ref):
+    """`name`'s time over `ref`'s, one ratio per run (both from that run)."""
+    return [rows[name]["op_ns"] / rows[ref]["op_ns"] for rows in runs]
+
+
 def analyse(runs):
     """Per group: rows with ratios to the best peer (and to the floor).
 
@@ -185,12 +190,8 @@ def analyse(runs):
         out = []
         for name in sorted(names, key=order_key):
             per_run = [rows[name] for rows in present]
-            vs_peer = [rows[name]["op_ns"] / rows[best_peer]["op_ns"] for rows in present]
-            vs_floor = (
-                [rows[name]["op_ns"] / rows[FLOOR]["op_ns"] for rows in present]
-                if has_floor
-                else None
-            )
+            vs_peer = within_run(present, name, best_peer)
+            vs_floor = within_run(present, name, FLOOR) if has_floor else None
             out.append(
                 {
                     "name": name,
@@ -259,7 +260,7 @@ def targets(table):
         runs = [rows for rows in g["per_run"] if name in rows and ref in rows]
         if not runs:
             continue
-        ratios = [rows[name]["op_ns"] / rows[ref]["op_ns"] for rows in runs]
+        ratios = within_run(runs, name, ref)
         out.append(
             {
                 "group": group,

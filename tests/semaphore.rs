@@ -70,7 +70,7 @@ fn a_release_whose_hint_went_stale_still_counts_right() {
     let sem = Semaphore::new(3);
     let a = sem.try_acquire().unwrap(); // leaves 2
     let b = sem.try_acquire().unwrap(); // leaves 1
-    let c = pollster_ready(&sem); // async fast path, leaves 0
+    let c = acquire_polled(&sem); // async fast path, leaves 0
     drop(a); // expects 2, finds 0
     assert_eq!(sem.available_permits(), 1);
     sem.release(5).unwrap();
@@ -80,7 +80,7 @@ fn a_release_whose_hint_went_stale_still_counts_right() {
     assert_eq!(sem.available_permits(), 8);
 }
 
-fn pollster_ready(sem: &Semaphore) -> SemaphorePermit<'_> {
+fn acquire_polled(sem: &Semaphore) -> SemaphorePermit<'_> {
     let mut fut = Box::pin(sem.acquire());
     ready(fut.as_mut()).unwrap()
 }
