@@ -945,7 +945,110 @@ fn group_8(c: &mut Criterion) {
     g.finish();
 }
 
+// ---------------------------------------------------------------------------
+// Profiling: one workload for one contender, untimed
+// ---------------------------------------------------------------------------
+
+/// One workload run for one contender, outside criterion, for a profiler
+/// (`scripts/callgrind.sh` counts its instructions per operation).
+struct Profiled {
+    /// Operations in one run of `run`.
+    ops: usize,
+    run: Box<dyn Fn()>,
+}
+
+fn profiled_sem<S: Sem>(rt: Runtime) -> Profiled {
+    Profiled {
+        ops: W3_TASKS * W3_ROUNDS,
+        run: Box::new(move || {
+            rt.block_on(sem_contended::<S>(false));
+        }),
+    }
+}
+
+fn profiled_mutex<M: AsyncMutex>(rt: Runtime) -> Profiled {
+    Profiled {
+        ops: W4_TASKS * W4_ROUNDS,
+        run: Box::new(move || {
+            rt.block_on(mutex_tasks::<M>());
+        }),
+    }
+}
+
+fn profiled_ping_pong<N: Notifier>(rt: Runtime) -> Profiled {
+    const ROUND_TRIPS: u64 = 10_000;
+    Profiled {
+        ops: ROUND_TRIPS as usize,
+        run: Box::new(move || {
+            rt.block_on(ping_pong::<N>(ROUND_TRIPS));
+        }),
+    }
+}
+
+fn profiled_barrier<B: AsyncBarrier>(rt: Runtime) -> Profiled {
+    Profiled {
+        ops: W7_TASKS * W7_ROUNDS,
+        run: Box::new(move || {
+            rt.block_on(barrier_tasks::<B>());
+        }),
+    }
+}
+
+/// The workload (its number, as in the group names: `3a`, `3b`, `4`, `6a`,
+/// `6b`, `7`) and contender (its bench id) a profile run names, or `None`.
+fn profiled(workload: &str, contender: &str) -> Option<Profiled> {
+    let rt = match workload {
+        "3b" | "6a" => current_thread(),
+        _ => multi_thread(2),
+    };
+    Some(match (workload, contender) {
+        ("3a" | "3b", "syncio") => profiled_sem::<syncio::Semaphore>(rt),
+        ("3a" | "3b", "syncio_barging") => profiled_sem::<BargingSem>(rt),
+        ("3a" | "3b", "tokio") => profiled_sem::<tokio::sync::Semaphore>(rt),
+        ("3a" | "3b", "async_lock") => profiled_sem::<async_lock::Semaphore>(rt),
+        ("3a" | "3b", "futures_intrusive") => profiled_sem::<FiSem>(rt),
+        ("4", "syncio") => profiled_mutex::<syncio::Mutex<u64>>(rt),
+        ("4", "syncio_barging") => profiled_mutex::<BargingMutex>(rt),
+        ("4", "tokio") => profiled_mutex::<tokio::sync::Mutex<u64>>(rt),
+        ("4", "async_lock") => profiled_mutex::<async_lock::Mutex<u64>>(rt),
+        ("4", "futures_intrusive_fair") => profiled_mutex::<FiMutex<true>>(rt),
+        ("4", "futures_intrusive_unfair") => profiled_mutex::<FiMutex<false>>(rt),
+        ("6a" | "6b", "syncio") => profiled_ping_pong::<syncio::Event>(rt),
+        ("6a" | "6b", "tokio") => profiled_ping_pong::<tokio::sync::Notify>(rt),
+        ("6a" | "6b", "futures_intrusive") => profiled_ping_pong::<FiEvent>(rt),
+        ("7", "syncio") => profiled_barrier::<syncio::Barrier>(rt),
+        ("7", "tokio") => profiled_barrier::<tokio::sync::Barrier>(rt),
+        ("7", "async_lock") => profiled_barrier::<async_lock::Barrier>(rt),
+        _ => return None,
+    })
+}
+
+/// `SYNCIO_PROFILE=<workload>/<contender>/<runs>`: runs that workload `runs`
+/// times, untimed and unchecked, and prints the operations in one run. Two
+/// such runs with different counts, under a profiler, give the cost of one
+/// operation by difference, free of the set-up both share.
+fn profile(spec: &str) {
+    let parts: Vec<&str> = spec.split('/').collect();
+    let [workload, contender, runs] = parts[..] else {
+        panic!("SYNCIO_PROFILE={spec}: expected <workload>/<contender>/<runs>");
+    };
+    let runs: usize = runs
+        .parse()
+        .unwrap_or_else(|_| panic!("SYNCIO_PROFILE={spec}: runs is not a count"));
+    let Some(p) = profiled(workload, contender) else {
+        panic!("SYNCIO_PROFILE={spec}: no such workload / contender pair");
+    };
+    for _ in 0..runs {
+        (p.run)();
+    }
+    println!("ops per run: {}", p.ops);
+}
+
 fn main() {
+    if let Ok(spec) = std::env::var("SYNCIO_PROFILE") {
+        profile(&spec);
+        return;
+    }
     let mut c = Criterion::default().without_plots().configure_from_args();
     group_1(&mut c);
     group_2(&mut c);
