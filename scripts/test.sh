@@ -44,6 +44,15 @@ for example in workers bank producer_consumer start_signal phased_workers; do
     timeout 120 cargo run --quiet --example "$example" >/dev/null
 done
 
+echo "== benchmark profile mode (what scripts/callgrind.sh runs), once per workload"
+for workload in 3a 3b 4 6a 6b 7; do
+    out=$(SYNCIO_PROFILE="$workload/syncio/1" timeout 300 cargo test --quiet --bench compare)
+    grep -q '^ops per run: [1-9]' <<<"$out" || {
+        echo "error: SYNCIO_PROFILE=$workload/syncio/1 printed no operation count" >&2
+        exit 1
+    }
+done
+
 echo "== python: build the extension (maturin, in a fresh virtual environment) and run its tests"
 # CPython's own tests (test.lock_tests, test.test_asyncio.test_locks) come
 # from the interpreter's `test` package.
