@@ -891,7 +891,11 @@ impl Semaphore {
         let s = self.state.load(Ordering::Acquire);
         debug_assert!(s & WAITERS != 0);
         let mut avail = (s >> SHIFT) + extra;
-        while let Some(need) = q.front_need() {
+        // Every queued waiter needs at least one permit (a request for none
+        // never queues), so with none left the next waiter's node, a cache
+        // line another thread last wrote, is not read.
+        while avail > 0 {
+            let Some(need) = q.front_need() else { break };
             if need > avail {
                 break;
             }
@@ -1104,6 +1108,8 @@ impl Semaphore {
         if q.is_empty() && self.barging.is_some() {
             q.front_deadline = self.starving_from(Instant::now());
         }
+        // `hand_out` relies on it: a request for none is served above.
+        debug_assert!(n > 0, "a request for no permits never queues");
         q.push_back_owned(owned.as_mut(), n, cx.waker());
         Poll::Pending
     }

@@ -66,6 +66,15 @@ pub(crate) enum WaitState {
     Notified(usize),
 }
 
+/// A node's neighbours in its queue.
+///
+/// `prev` is only meaningful for a node that is not the head: unlinking the
+/// head leaves the new head's `prev` pointing at the node just unlinked,
+/// and nothing reads a head's `prev` (`unlink` tells the head by comparing
+/// with `head`, nodes only ever join at the back, so a head stays the head
+/// until it leaves). Not writing it spares the release that serves the head
+/// a write to the next waiter's node, a cache line another thread last
+/// wrote, under the queue lock.
 #[derive(Default)]
 struct Links {
     prev: Option<NonNull<Waiter>>,
@@ -496,8 +505,16 @@ impl<T> QueueGuard<'_, T> {
 
     /// Unlinks the oldest waiter, marks it `Notified(code)` and moves its
     /// waker into `wakes`. Returns `false` if the queue was empty.
+    #[inline]
     pub(crate) fn notify_front(&mut self, code: usize, wakes: &mut WakeList) -> bool {
-        self.notify_at(0, code, wakes)
+        let Some(ptr) = self.inner.head else {
+            return false;
+        };
+        // SAFETY: `head` is linked into this queue, whose lock we hold.
+        let node = unsafe { ptr.as_ref() };
+        self.unlink_head(node);
+        Self::notify_unlinked(node, code, wakes);
+        true
     }
 
     /// Notifies the waiter at position `index` (0 = oldest) as
@@ -516,12 +533,19 @@ impl<T> QueueGuard<'_, T> {
         // SAFETY: as above.
         let node = unsafe { ptr.as_ref() };
         self.unlink(node);
+        Self::notify_unlinked(node, code, wakes);
+        true
+    }
+
+    /// Marks a node just unlinked from this queue `Notified(code)` and
+    /// moves its waker into `wakes`.
+    #[inline]
+    fn notify_unlinked(node: &Waiter, code: usize, wakes: &mut WakeList) {
         // SAFETY: under the lock; the owner waits for `Notified`.
         if let Some(w) = unsafe { (*node.waker.get()).take() } {
             wakes.push(w);
         }
         node.state.store(notified(code), Release);
-        true
     }
 
     /// Unlinks `node` if it is queued here, leaving it `Idle`. Returns
@@ -542,18 +566,34 @@ impl<T> QueueGuard<'_, T> {
 
     /// Detaches a node known to be linked into this queue.
     fn unlink(&mut self, node: &Waiter) {
+        if self.inner.head == Some(NonNull::from(node)) {
+            return self.unlink_head(node);
+        }
         // SAFETY: the caller checked that `node` is linked into this queue and
         // we hold the lock, so its links and its neighbours' links are ours.
+        // It is not the head, so its `prev` is valid (see `Links`).
         unsafe {
             let links = std::mem::take(&mut *node.links.get());
-            match links.prev {
-                Some(prev) => (*prev.as_ref().links.get()).next = links.next,
-                None => self.inner.head = links.next,
-            }
+            let prev = links
+                .prev
+                .expect("a linked node that is not the head has a prev");
+            (*prev.as_ref().links.get()).next = links.next;
             match links.next {
-                Some(next) => (*next.as_ref().links.get()).prev = links.prev,
-                None => self.inner.tail = links.prev,
+                Some(next) => (*next.as_ref().links.get()).prev = Some(prev),
+                None => self.inner.tail = Some(prev),
             }
+        }
+        self.inner.len -= 1;
+    }
+
+    /// Unlinks `head`, the head of this queue. The next node becomes the
+    /// head and keeps its stale `prev` (see `Links`).
+    #[inline]
+    fn unlink_head(&mut self, head: &Waiter) {
+        // SAFETY: `head` is linked into this queue, whose lock we hold.
+        self.inner.head = unsafe { std::mem::take(&mut *head.links.get()) }.next;
+        if self.inner.head.is_none() {
+            self.inner.tail = None;
         }
         self.inner.len -= 1;
     }
@@ -805,6 +845,75 @@ mod tests {
         assert_eq!(a.take_notification(), Some(7));
         assert_eq!(c.take_notification(), Some(0));
         assert_eq!(b.state(), WaitState::Idle);
+        wakes.wake_all();
+    }
+
+    /// Random pushes, removals and notifications (front and by position)
+    /// against a `VecDeque` model, checking length, front and, at the end,
+    /// the whole order: unlinking the head leaves the next node's `prev`
+    /// stale, which no later unlink may read.
+    #[test]
+    fn list_operations_match_a_model() {
+        use std::collections::VecDeque;
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % bound as u64) as usize
+        };
+        const NODES: usize = 6;
+        let nodes: [Waiter; NODES] = std::array::from_fn(|_| Waiter::new());
+        let nodes = pin!(nodes);
+        let nodes = nodes.into_ref();
+        // SAFETY: an element of a pinned array is pinned too: the array is
+        // never moved or handed out unpinned.
+        let node = |i: usize| -> Pin<&Waiter> { unsafe { nodes.map_unchecked(|a| &a[i]) } };
+        let q = WaitQueue::new(());
+        let mut model: VecDeque<usize> = VecDeque::new();
+        let mut wakes = WakeList::new();
+        for _ in 0..20_000 {
+            let mut g = q.lock();
+            match next(4) {
+                0 | 1 => {
+                    let i = next(NODES);
+                    if node(i).state() == WaitState::Idle {
+                        g.push_back(node(i), i + 1, Waker::noop());
+                        model.push_back(i);
+                    }
+                }
+                2 => {
+                    let i = next(NODES);
+                    let queued = model.iter().position(|&m| m == i);
+                    assert_eq!(g.remove(node(i)), queued.is_some());
+                    if let Some(at) = queued {
+                        model.remove(at);
+                    }
+                }
+                _ => {
+                    let at = next(NODES);
+                    let notified = g.notify_at(at, 1, &mut wakes);
+                    assert_eq!(notified, at < model.len());
+                    if notified {
+                        let i = model.remove(at).expect("in the model");
+                        drop(g);
+                        assert_eq!(node(i).take_notification(), Some(1));
+                        g = q.lock();
+                    }
+                }
+            }
+            assert_eq!(g.len(), model.len());
+            assert_eq!(g.front_need(), model.front().map(|i| i + 1));
+            assert_eq!(g.is_empty(), model.is_empty());
+        }
+        let mut g = q.lock();
+        while let Some(i) = model.pop_front() {
+            assert_eq!(g.front_need(), Some(i + 1));
+            assert!(g.notify_front(1, &mut wakes));
+            assert_eq!(node(i).take_notification(), Some(1));
+        }
+        assert!(g.is_empty() && !g.notify_front(1, &mut wakes));
+        drop(g);
         wakes.wake_all();
     }
 
