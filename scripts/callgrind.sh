@@ -20,12 +20,7 @@ shift
 [ $# -gt 0 ] || { echo "usage: scripts/callgrind.sh WORKLOAD CONTENDER..." >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; }
 
-bin=$(cargo bench --bench compare --no-run --message-format=json 2>/dev/null |
-    python3 -c 'import json, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "compare" and m.get("executable"):
-        print(m["executable"])')
+bin=$(scripts/bench_bin.sh)
 out=target/callgrind
 mkdir -p "$out"
 
