@@ -25,7 +25,8 @@ mkdir -p target/perf
 data="target/perf/$workload.$contender.data"
 SYNCIO_PROFILE="$workload/$contender/20" perf record -q -e cpu-clock -o "$data" "$bin" >/dev/null
 if [ -z "$symbol" ]; then
-    perf report -i "$data" --no-children --sort symbol --stdio 2>/dev/null | grep '%' | head -25
+    perf report -i "$data" --no-children --sort symbol --stdio 2>/dev/null |
+        grep '%' | sed 's/ *-  *- *$//' | head -25
 else
     perf annotate -i "$data" --stdio -s "$symbol" 2>/dev/null |
         grep -E '^ +[0-9]+\.[0-9]+ +:' | sort -rn | head -20
