@@ -799,8 +799,12 @@ async fn ping_pong<N: Notifier>(round_trips: u64) -> bool {
     b.await.expect("task panicked") && in_step
 }
 
+/// Round trips of the checked run (and of a profile run): the timed runs
+/// take criterion's iteration count instead.
+const W6_ROUND_TRIPS: u64 = 10_000;
+
 fn ping_pong_bench<N: Notifier>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, rt: &Runtime) {
-    let in_step = verify(id, || rt.block_on(ping_pong::<N>(10_000)));
+    let in_step = verify(id, || rt.block_on(ping_pong::<N>(W6_ROUND_TRIPS)));
     assert!(in_step, "{id}: a wait returned out of turn");
     g.bench_function(id, |b| {
         b.iter_custom(|iters| {
@@ -957,41 +961,36 @@ struct Profiled {
     run: Box<dyn Fn()>,
 }
 
-fn profiled_sem<S: Sem>(rt: Runtime) -> Profiled {
+/// `workload` on `rt`, `ops` operations a run.
+fn profiled_on<Fut: Future>(
+    rt: Runtime,
+    ops: usize,
+    workload: impl Fn() -> Fut + 'static,
+) -> Profiled {
     Profiled {
-        ops: W3_TASKS * W3_ROUNDS,
+        ops,
         run: Box::new(move || {
-            rt.block_on(sem_contended::<S>(false));
+            rt.block_on(workload());
         }),
     }
+}
+
+fn profiled_sem<S: Sem>(rt: Runtime) -> Profiled {
+    profiled_on(rt, W3_TASKS * W3_ROUNDS, || sem_contended::<S>(false))
 }
 
 fn profiled_mutex<M: AsyncMutex>(rt: Runtime) -> Profiled {
-    Profiled {
-        ops: W4_TASKS * W4_ROUNDS,
-        run: Box::new(move || {
-            rt.block_on(mutex_tasks::<M>());
-        }),
-    }
+    profiled_on(rt, W4_TASKS * W4_ROUNDS, mutex_tasks::<M>)
 }
 
 fn profiled_ping_pong<N: Notifier>(rt: Runtime) -> Profiled {
-    const ROUND_TRIPS: u64 = 10_000;
-    Profiled {
-        ops: ROUND_TRIPS as usize,
-        run: Box::new(move || {
-            rt.block_on(ping_pong::<N>(ROUND_TRIPS));
-        }),
-    }
+    profiled_on(rt, W6_ROUND_TRIPS as usize, || {
+        ping_pong::<N>(W6_ROUND_TRIPS)
+    })
 }
 
 fn profiled_barrier<B: AsyncBarrier>(rt: Runtime) -> Profiled {
-    Profiled {
-        ops: W7_TASKS * W7_ROUNDS,
-        run: Box::new(move || {
-            rt.block_on(barrier_tasks::<B>());
-        }),
-    }
+    profiled_on(rt, W7_TASKS * W7_ROUNDS, barrier_tasks::<B>)
 }
 
 /// The workload (its number, as in the group names: `3a`, `3b`, `4`, `6a`,
