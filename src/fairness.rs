@@ -28,10 +28,14 @@ pub enum Fairness {
     /// caller (a newcomer, or the releaser itself coming back) may take them
     /// first. This saves a wake-up and a context switch per hand-off under
     /// contention. Once the oldest waiter has been first in line for longer
-    /// than `starvation_bound`, barging stops until it is served: from the
-    /// next release on, permits go to it (accumulating if it asked for
-    /// several), so no waiter starves. (One caller already taking a permit
-    /// at the moment the bound is found exceeded may still get it.)
+    /// than `starvation_bound`, barging stops until it is served: the first
+    /// release that finds it waiting hands permits to it, and so does every
+    /// release after that until its request is met (they accumulate if it
+    /// asked for several), so no waiter starves. (One caller already taking
+    /// a permit at the moment the bound is found exceeded may still get it.
+    /// A waiter that has been woken and has not run yet competes when it
+    /// runs, like any caller; if it finds nothing free it waits again, and
+    /// the next release serves it.)
     Barging {
         /// How long the oldest waiter may be passed over before a release
         /// hands permits to it directly.

@@ -933,6 +933,14 @@ impl Semaphore {
     /// it runs, unless someone running takes them first), or, once it has
     /// been first in line longer than the starvation bound, take the permits
     /// for it and hand them over directly.
+    ///
+    /// The clock is read only when the oldest waiter is waiting (its waker
+    /// registered). One already woken and not yet run is left to compete
+    /// when it runs; if it then finds nothing free it registers again, and
+    /// the next release checks its deadline. Under contention most releases
+    /// find the oldest waiter woken and not yet run: on benchmark workload 3b
+    /// this cut the clock reads (see [`Now`]) from one per operation to one
+    /// per four.
     fn settle_barging(
         &self,
         q: &mut QueueGuard<'_, QueueData>,
@@ -940,7 +948,13 @@ impl Semaphore {
         now: &mut Now,
     ) {
         while let Some(need) = q.front_need() {
-            let starving = q.front_deadline.is_some_and(|d| now.get() >= d);
+            let starving = if self.state.load(Relaxed) & HANDOFF != 0 {
+                true
+            } else if !q.front_is_waiting() {
+                return;
+            } else {
+                q.front_deadline.is_some_and(|d| now.get() >= d)
+            };
             if !starving {
                 if self.state.load(Ordering::Acquire) >> SHIFT >= need {
                     q.wake_front(wakes);

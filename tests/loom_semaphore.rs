@@ -179,10 +179,43 @@ fn barging_release_racing_a_waiter_registering() {
     release_racing_acquire_with(barging);
 }
 
+/// Barging with a zero starvation bound: the oldest waiter is starving as
+/// soon as it is first in line, so every release that finds it waiting
+/// hands off to it (and a woken one still competes when it runs).
+fn barging_starved(permits: usize) -> Semaphore {
+    Semaphore::with_fairness(
+        permits,
+        syncio::Fairness::Barging {
+            starvation_bound: Duration::ZERO,
+        },
+    )
+}
+
+#[test]
+fn barging_starved_release_racing_a_waiter_registering() {
+    release_racing_acquire_with(barging_starved);
+}
+
+#[test]
+fn barging_starved_waiter_dropped_passes_the_permit_on() {
+    cancel_racing_hand_off_with(barging_starved);
+}
+
 #[test]
 fn barging_newcomer_racing_a_woken_waiter() {
-    loom::model(|| {
-        let sem = Arc::new(barging(0));
+    newcomer_racing_a_woken_waiter_with(barging);
+}
+
+#[test]
+fn barging_starved_newcomer_racing_a_woken_waiter() {
+    newcomer_racing_a_woken_waiter_with(barging_starved);
+}
+
+/// A newcomer may take (and give back) the permit a release makes free while
+/// a blocked thread waits: the waiter gets it in the end, whatever the order.
+fn newcomer_racing_a_woken_waiter_with(make: fn(usize) -> Semaphore) {
+    loom::model(move || {
+        let sem = Arc::new(make(0));
         let s = sem.clone();
         let waiter = thread::spawn(move || drop(block_on(s.acquire()).unwrap()));
         let s = sem.clone();

@@ -800,6 +800,37 @@ fn barging_serves_a_starving_waiter_by_hand_off() {
     assert!(ready(waiter.as_mut()).is_ok());
 }
 
+/// A starving waiter that has been woken and has not run yet is not served
+/// behind its back: it competes when it runs, like any caller. The first
+/// release that finds it waiting again hands it the permit.
+#[test]
+fn barging_starving_waiter_woken_but_not_run_is_served_once_it_waits_again() {
+    let sem = Semaphore::with_fairness(1, barging(Duration::from_millis(1)));
+    let held = sem.try_acquire().unwrap();
+    let mut waiter = Box::pin(sem.acquire());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    drop(held); // within the bound: wakes the waiter, the permit stays free
+    assert_eq!(count.count(), 1);
+    let barger = sem.try_acquire().expect("a running caller may barge");
+    thread::sleep(Duration::from_millis(5));
+    drop(barger);
+    // Starving, but its wake-up is still pending: the permit stays free for
+    // whoever runs first, and nobody is woken twice.
+    assert_eq!(sem.available_permits(), 1);
+    assert_eq!(count.count(), 1);
+    let barger = sem.try_acquire().expect("a running caller may barge");
+    // The waiter runs, finds nothing free, and waits again.
+    assert!(poll_once(waiter.as_mut(), &waker).is_pending());
+    drop(barger);
+    // It is found waiting past the bound: handed the permit directly.
+    assert_eq!(count.count(), 2);
+    assert_eq!(sem.available_permits(), 0);
+    assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
+    assert!(poll_once(waiter.as_mut(), &waker).is_ready());
+    assert!(format!("{sem:?}").contains("waiters: 0"));
+}
+
 #[test]
 fn barging_woken_waiter_dropped_passes_the_wake_up_on() {
     let sem = Semaphore::with_fairness(1, barging(Duration::MAX));

@@ -169,6 +169,15 @@ fn barging_semaphore_under_mixed_load_with_cancellation() {
     semaphore_under_mixed_load(Fairness::BARGING);
 }
 
+/// A zero starvation bound: every release that finds the oldest waiter
+/// waiting hands off to it, so the barging and the hand-off paths interleave.
+#[test]
+fn starved_barging_semaphore_under_mixed_load_with_cancellation() {
+    semaphore_under_mixed_load(Fairness::Barging {
+        starvation_bound: Duration::ZERO,
+    });
+}
+
 fn semaphore_under_mixed_load(fairness: Fairness) {
     const PERMITS: usize = 4;
     let seed = seed();
@@ -237,6 +246,13 @@ fn mutex_under_mixed_load_with_cancellation() {
 #[test]
 fn barging_mutex_under_mixed_load_with_cancellation() {
     mutex_under_mixed_load(Fairness::BARGING);
+}
+
+#[test]
+fn starved_barging_mutex_under_mixed_load_with_cancellation() {
+    mutex_under_mixed_load(Fairness::Barging {
+        starvation_bound: Duration::ZERO,
+    });
 }
 
 fn mutex_under_mixed_load(fairness: Fairness) {

@@ -484,6 +484,17 @@ impl<T> QueueGuard<'_, T> {
         self.inner.head == Some(NonNull::from(node.get_ref()))
     }
 
+    /// True if the oldest waiter has a waker registered: it waits to be
+    /// woken, rather than having been woken and not yet run (or the queue is
+    /// empty).
+    pub(crate) fn front_is_waiting(&self) -> bool {
+        self.inner.head.is_some_and(|head| {
+            // SAFETY: `head` is linked into this queue and we hold its lock;
+            // its owner registers a waker only under this lock too.
+            unsafe { (*head.as_ref().waker.get()).is_some() }
+        })
+    }
+
     /// Wakes the oldest waiter without unlinking or notifying it: its waker
     /// moves into `wakes` and it stays first in line, to retry when it runs.
     /// Returns `false` if the queue is empty or a wake-up is already pending
