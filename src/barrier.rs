@@ -318,6 +318,7 @@ impl Barrier {
         BarrierWait {
             barrier: self,
             node: Waiter::new(),
+            done: false,
         }
     }
 
@@ -552,12 +553,18 @@ impl fmt::Debug for Barrier {
 }
 
 pin_project! {
-    /// The future returned by [`Barrier::wait`].
+    /// The future returned by [`Barrier::wait`]. Like most futures it
+    /// panics if polled again after it completed (a second poll must not
+    /// count as a second arrival).
     #[must_use = "futures do nothing unless polled"]
     pub struct BarrierWait<'a> {
         barrier: &'a Barrier,
         #[pin]
         node: Waiter,
+        // Completed (or broken off): its node is idle again, exactly as
+        // before the first poll, so only this flag stops a second poll from
+        // arriving a second time.
+        done: bool,
     }
 
     impl PinnedDrop for BarrierWait<'_> {
@@ -583,6 +590,12 @@ impl BarrierWait<'_> {
     /// breaking anything. The future is finished afterwards: do not poll it
     /// again.
     ///
+    /// # Panics
+    ///
+    /// If the wait has already completed (returned `Ready`) or been broken
+    /// off: its outcome was given then, and breaking the barrier now would
+    /// break a later cycle it is not part of.
+    ///
     /// # Examples
     ///
     /// ```
@@ -598,6 +611,8 @@ impl BarrierWait<'_> {
     /// ```
     pub fn break_off(self: Pin<&mut Self>) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let this = self.project();
+        assert!(!*this.done, "`BarrierWait::break_off` after completion");
+        *this.done = true;
         let barrier: &Barrier = this.barrier;
         let node = this.node.into_ref();
         if let WaitState::Queued = node.state() {
@@ -623,7 +638,10 @@ impl Future for BarrierWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        this.barrier.poll_wait(this.node.into_ref(), cx)
+        assert!(!*this.done, "`BarrierWait` polled after completion");
+        let result = this.barrier.poll_wait(this.node.into_ref(), cx);
+        *this.done = result.is_ready();
+        result
     }
 }
 

@@ -222,6 +222,44 @@ fn breaking_off_a_released_wait_keeps_its_outcome_and_breaks_nothing() {
     assert!(ready(next.as_mut()).is_ok());
 }
 
+/// A completed wait's node is idle, as before its first poll; polling it
+/// again (or breaking it off) must not count as a second arrival or break a
+/// cycle it is not part of.
+#[test]
+fn a_completed_wait_panics_when_polled_or_broken_off_and_leaves_the_barrier_alone() {
+    let b = Barrier::new(2).unwrap();
+    let mut done = Box::pin(b.wait());
+    assert!(is_pending(done.as_mut()));
+    assert!(b.wait_blocking().unwrap().is_leader());
+    assert_eq!(ready(done.as_mut()).unwrap().index(), 0);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = is_pending(done.as_mut());
+    }));
+    let message = *again.unwrap_err().downcast::<&str>().unwrap();
+    assert_eq!(message, "`BarrierWait` polled after completion");
+    assert_eq!(b.n_waiting(), 0, "no second arrival");
+    let broken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = done.as_mut().break_off();
+    }));
+    let message = *broken.unwrap_err().downcast::<&str>().unwrap();
+    assert_eq!(message, "`BarrierWait::break_off` after completion");
+    assert!(!b.is_broken(), "the next cycle is not broken");
+    drop(done);
+    // The next cycle is whole.
+    let mut next = Box::pin(b.wait());
+    assert!(is_pending(next.as_mut()));
+    assert!(b.wait_blocking().is_ok());
+    assert!(ready(next.as_mut()).is_ok());
+    // Broken off once, it is finished as well.
+    let mut off = Box::pin(b.wait());
+    assert!(is_pending(off.as_mut()));
+    assert_eq!(off.as_mut().break_off(), Err(BrokenBarrierError));
+    let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = is_pending(off.as_mut());
+    }));
+    assert!(twice.is_err());
+}
+
 #[test]
 fn a_panicking_action_breaks_the_barrier_and_panics_in_its_caller() {
     let b = Barrier::with_action(2, || panic!("action failed")).unwrap();
