@@ -166,12 +166,11 @@ fn newcomer_racing_a_grant_never_barges() {
 /// Barging with a starvation bound that is never reached (no clock under
 /// loom): only the wake-and-retry path runs.
 fn barging(permits: usize) -> Semaphore {
-    Semaphore::with_fairness(
-        permits,
-        syncio::Fairness::Barging {
-            starvation_bound: Duration::MAX,
-        },
-    )
+    barging_bounded(permits, Duration::MAX)
+}
+
+fn barging_bounded(permits: usize, starvation_bound: Duration) -> Semaphore {
+    Semaphore::with_fairness(permits, syncio::Fairness::Barging { starvation_bound })
 }
 
 #[test]
@@ -183,12 +182,7 @@ fn barging_release_racing_a_waiter_registering() {
 /// soon as it is first in line, so every release that finds it waiting
 /// hands off to it (and a woken one still competes when it runs).
 fn barging_starved(permits: usize) -> Semaphore {
-    Semaphore::with_fairness(
-        permits,
-        syncio::Fairness::Barging {
-            starvation_bound: Duration::ZERO,
-        },
-    )
+    barging_bounded(permits, Duration::ZERO)
 }
 
 #[test]
