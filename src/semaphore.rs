@@ -1384,7 +1384,12 @@ impl Cancel for AcquireState<'_> {
 impl<'a> Future for Acquire<'a> {
     type Output = Result<SemaphorePermit<'a>, AcquireError>;
 
-    #[inline]
+    // `always`: left to the compiler, this stayed a call of its own beneath
+    // the caller's `async fn`, one more frame on every poll. Inlined,
+    // callgrind measured workload 3b at 1429 -> 1384 instructions per op,
+    // and workload 1 went from 0.61x to 0.51x futures-intrusive (criterion,
+    // interleaved A/B, 3 rounds).
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let (this, mut owned) = self.project().inner.project();
         let node = owned.as_ref();
