@@ -115,6 +115,7 @@ impl Event {
     /// e.set();
     /// assert!(e.is_set());
     /// ```
+    #[inline]
     pub fn set(&self) {
         let mut s = self.state.load(Acquire);
         loop {
@@ -122,7 +123,7 @@ impl Event {
                 return;
             }
             if s & WAITERS != 0 {
-                break;
+                return self.set_and_release();
             }
             match self
                 .state
@@ -132,6 +133,11 @@ impl Event {
                 Err(actual) => s = actual,
             }
         }
+    }
+
+    /// `set` with waiters queued: raises the flag and releases them all.
+    #[inline(never)]
+    fn set_and_release(&self) {
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
         // One plain store raises SET and lowers WAITERS, before anyone is
@@ -246,6 +252,8 @@ impl Event {
         self.is_set() || raw::block_on_until(pin!(self.wait()), deadline, leave).is_some()
     }
 
+    /// The general poll (the inlined fast paths are in [`EventWait::poll`]).
+    #[inline(never)]
     fn poll_wait(&self, mut owned: Pin<&mut Waiter>, cx: &mut Context<'_>) -> Poll<()> {
         let node = owned.as_ref();
         match node.state() {
@@ -299,7 +307,16 @@ impl Event {
         true
     }
 
+    /// A dropped wait: nothing to do unless it is queued or notified.
+    #[inline]
     fn cancel_wait(&self, node: Pin<&Waiter>) {
+        if node.state() != WaitState::Idle {
+            self.cancel_queued_wait(node);
+        }
+    }
+
+    #[inline(never)]
+    fn cancel_queued_wait(&self, node: Pin<&Waiter>) {
         if node.state() == WaitState::Queued {
             self.leave_queue(node);
         }
@@ -338,8 +355,23 @@ pin_project! {
 impl Future for EventWait<'_> {
     type Output = ();
 
+    // Inlined into the caller: the poll after a wake-up and the first poll
+    // of a wait for a flag already up, each a load or two. Everything else
+    // (queueing, re-registering) is the out-of-line `poll_wait`. With `set`
+    // split the same way, callgrind measured workload 6a at 1436 -> 1387
+    // instructions per round trip.
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
+        let node = this.node.as_ref();
+        match node.state() {
+            WaitState::Notified(_) => {
+                node.take_notification();
+                return Poll::Ready(());
+            }
+            WaitState::Idle if this.event.is_set() => return Poll::Ready(()),
+            _ => {}
+        }
         this.event.poll_wait(this.node, cx)
     }
 }
