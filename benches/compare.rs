@@ -2,7 +2,7 @@
 //! futures-intrusive, `std::sync` and parking_lot, all in the same run.
 //!
 //! ```text
-//! scripts/bench.sh 3    # three runs (about 5 minutes each on 2 cores), then
+//! scripts/bench.sh 4    # four runs (about 5 minutes each on 2 cores), then
 //!                       # BENCHMARKS.md and benches/report.svg from the
 //!                       # median over the runs of each within-run ratio
 //! ```
@@ -508,6 +508,29 @@ fn workload_group<'a>(c: &'a mut Criterion, name: &str, ops: u64) -> BenchmarkGr
     g
 }
 
+/// One contender of a group: adds its bench id to the group.
+type Contender<'r> = Box<dyn FnOnce(&mut BenchmarkGroup<'_, WallTime>) + 'r>;
+
+/// Measures a group's contenders in the listed order in odd runs of
+/// `scripts/bench.sh` and in reverse in even ones (the script numbers its
+/// runs in `SYNCIO_BENCH_RUN`; alone, a run is run 1). The machine's load
+/// drifts over the ~20 s a group takes, and a fixed order would always
+/// measure the same contender in the same part of that drift; alternating
+/// it puts every pair of contenders in both orders equally often over an
+/// even number of runs.
+fn in_alternating_order(g: &mut BenchmarkGroup<'_, WallTime>, mut contenders: Vec<Contender<'_>>) {
+    let run: usize = std::env::var("SYNCIO_BENCH_RUN")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1);
+    if run % 2 == 0 {
+        contenders.reverse();
+    }
+    for contender in contenders {
+        contender(g);
+    }
+}
+
 /// Times `iters` runs of an async workload on `rt`.
 fn bench_on_runtime<F, Fut>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str, rt: &Runtime, f: F)
 where
@@ -555,11 +578,16 @@ fn sem_uncontended_async<S: Sem>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str)
 
 fn group_1(c: &mut Criterion) {
     let mut g = per_op_group(c, "1_sem_uncontended_async");
-    sem_uncontended_async::<syncio::Semaphore>(&mut g, "syncio");
-    sem_uncontended_async::<tokio::sync::Semaphore>(&mut g, "tokio");
-    sem_uncontended_async::<async_lock::Semaphore>(&mut g, "async_lock");
-    sem_uncontended_async::<FiSem>(&mut g, "futures_intrusive");
-    sem_uncontended_async::<FloorSem>(&mut g, "floor_atomic");
+    in_alternating_order(
+        &mut g,
+        vec![
+            Box::new(|g| sem_uncontended_async::<syncio::Semaphore>(g, "syncio")),
+            Box::new(|g| sem_uncontended_async::<tokio::sync::Semaphore>(g, "tokio")),
+            Box::new(|g| sem_uncontended_async::<async_lock::Semaphore>(g, "async_lock")),
+            Box::new(|g| sem_uncontended_async::<FiSem>(g, "futures_intrusive")),
+            Box::new(|g| sem_uncontended_async::<FloorSem>(g, "floor_atomic")),
+        ],
+    );
     g.finish();
 }
 
@@ -581,11 +609,16 @@ fn sem_try_acquire<S: Sem>(g: &mut BenchmarkGroup<'_, WallTime>, id: &str) {
 
 fn group_2(c: &mut Criterion) {
     let mut g = per_op_group(c, "2_sem_try_acquire");
-    sem_try_acquire::<syncio::Semaphore>(&mut g, "syncio");
-    sem_try_acquire::<tokio::sync::Semaphore>(&mut g, "tokio");
-    sem_try_acquire::<async_lock::Semaphore>(&mut g, "async_lock");
-    sem_try_acquire::<FiSem>(&mut g, "futures_intrusive");
-    sem_try_acquire::<FloorSem>(&mut g, "floor_atomic");
+    in_alternating_order(
+        &mut g,
+        vec![
+            Box::new(|g| sem_try_acquire::<syncio::Semaphore>(g, "syncio")),
+            Box::new(|g| sem_try_acquire::<tokio::sync::Semaphore>(g, "tokio")),
+            Box::new(|g| sem_try_acquire::<async_lock::Semaphore>(g, "async_lock")),
+            Box::new(|g| sem_try_acquire::<FiSem>(g, "futures_intrusive")),
+            Box::new(|g| sem_try_acquire::<FloorSem>(g, "floor_atomic")),
+        ],
+    );
     g.finish();
 }
 
@@ -639,11 +672,16 @@ fn group_3(c: &mut Criterion) {
         ("3b_sem_contended_current_thread", current_thread()),
     ] {
         let mut g = workload_group(c, name, ops);
-        sem_contended_bench::<syncio::Semaphore>(&mut g, "syncio", &rt);
-        sem_contended_bench::<BargingSem>(&mut g, "syncio_barging", &rt);
-        sem_contended_bench::<tokio::sync::Semaphore>(&mut g, "tokio", &rt);
-        sem_contended_bench::<async_lock::Semaphore>(&mut g, "async_lock", &rt);
-        sem_contended_bench::<FiSem>(&mut g, "futures_intrusive", &rt);
+        in_alternating_order(
+            &mut g,
+            vec![
+                Box::new(|g| sem_contended_bench::<syncio::Semaphore>(g, "syncio", &rt)),
+                Box::new(|g| sem_contended_bench::<BargingSem>(g, "syncio_barging", &rt)),
+                Box::new(|g| sem_contended_bench::<tokio::sync::Semaphore>(g, "tokio", &rt)),
+                Box::new(|g| sem_contended_bench::<async_lock::Semaphore>(g, "async_lock", &rt)),
+                Box::new(|g| sem_contended_bench::<FiSem>(g, "futures_intrusive", &rt)),
+            ],
+        );
         g.finish();
     }
 }
@@ -685,12 +723,17 @@ fn group_4(c: &mut Criterion) {
     let rt = multi_thread(2);
     let ops = (W4_TASKS * W4_ROUNDS) as u64;
     let mut g = workload_group(c, "4_mutex_8_tasks_2_workers", ops);
-    mutex_tasks_bench::<syncio::Mutex<u64>>(&mut g, "syncio", &rt);
-    mutex_tasks_bench::<BargingMutex>(&mut g, "syncio_barging", &rt);
-    mutex_tasks_bench::<tokio::sync::Mutex<u64>>(&mut g, "tokio", &rt);
-    mutex_tasks_bench::<async_lock::Mutex<u64>>(&mut g, "async_lock", &rt);
-    mutex_tasks_bench::<FiMutex<true>>(&mut g, "futures_intrusive_fair", &rt);
-    mutex_tasks_bench::<FiMutex<false>>(&mut g, "futures_intrusive_unfair", &rt);
+    in_alternating_order(
+        &mut g,
+        vec![
+            Box::new(|g| mutex_tasks_bench::<syncio::Mutex<u64>>(g, "syncio", &rt)),
+            Box::new(|g| mutex_tasks_bench::<BargingMutex>(g, "syncio_barging", &rt)),
+            Box::new(|g| mutex_tasks_bench::<tokio::sync::Mutex<u64>>(g, "tokio", &rt)),
+            Box::new(|g| mutex_tasks_bench::<async_lock::Mutex<u64>>(g, "async_lock", &rt)),
+            Box::new(|g| mutex_tasks_bench::<FiMutex<true>>(g, "futures_intrusive_fair", &rt)),
+            Box::new(|g| mutex_tasks_bench::<FiMutex<false>>(g, "futures_intrusive_unfair", &rt)),
+        ],
+    );
     g.finish();
 }
 
@@ -752,11 +795,31 @@ fn group_5(c: &mut Criterion) {
         // The hand-off locks take up to ~0.8 s an iteration here; 10 samples
         // need more than the default 3 s.
         g.measurement_time(Duration::from_secs(if threads == 8 { 9 } else { 5 }));
-        mutex_threads_bench::<syncio::Mutex<u64>>(&mut g, "syncio", threads, W5_ROUNDS);
-        mutex_threads_bench::<BargingMutex>(&mut g, "syncio_barging", threads, W5_ROUNDS);
-        mutex_threads_bench::<std::sync::Mutex<u64>>(&mut g, "std", threads, W5_ROUNDS);
-        mutex_threads_bench::<parking_lot::Mutex<u64>>(&mut g, "parking_lot", threads, W5_ROUNDS);
-        mutex_threads_bench::<tokio::sync::Mutex<u64>>(&mut g, "tokio", threads, handoff);
+        in_alternating_order(
+            &mut g,
+            vec![
+                Box::new(|g| {
+                    mutex_threads_bench::<syncio::Mutex<u64>>(g, "syncio", threads, W5_ROUNDS)
+                }),
+                Box::new(|g| {
+                    mutex_threads_bench::<BargingMutex>(g, "syncio_barging", threads, W5_ROUNDS)
+                }),
+                Box::new(|g| {
+                    mutex_threads_bench::<std::sync::Mutex<u64>>(g, "std", threads, W5_ROUNDS)
+                }),
+                Box::new(|g| {
+                    mutex_threads_bench::<parking_lot::Mutex<u64>>(
+                        g,
+                        "parking_lot",
+                        threads,
+                        W5_ROUNDS,
+                    )
+                }),
+                Box::new(|g| {
+                    mutex_threads_bench::<tokio::sync::Mutex<u64>>(g, "tokio", threads, handoff)
+                }),
+            ],
+        );
         g.finish();
     }
 }
@@ -821,9 +884,14 @@ fn group_6(c: &mut Criterion) {
         ("6b_ping_pong_across_threads", multi_thread(2)),
     ] {
         let mut g = per_op_group(c, name);
-        ping_pong_bench::<syncio::Event>(&mut g, "syncio", &rt);
-        ping_pong_bench::<tokio::sync::Notify>(&mut g, "tokio", &rt);
-        ping_pong_bench::<FiEvent>(&mut g, "futures_intrusive", &rt);
+        in_alternating_order(
+            &mut g,
+            vec![
+                Box::new(|g| ping_pong_bench::<syncio::Event>(g, "syncio", &rt)),
+                Box::new(|g| ping_pong_bench::<tokio::sync::Notify>(g, "tokio", &rt)),
+                Box::new(|g| ping_pong_bench::<FiEvent>(g, "futures_intrusive", &rt)),
+            ],
+        );
         g.finish();
     }
 }
@@ -868,9 +936,14 @@ fn group_7(c: &mut Criterion) {
     let rt = multi_thread(2);
     let ops = (W7_TASKS * W7_ROUNDS) as u64;
     let mut g = workload_group(c, "7_barrier_8_tasks_2_workers", ops);
-    barrier_bench::<syncio::Barrier>(&mut g, "syncio", &rt);
-    barrier_bench::<tokio::sync::Barrier>(&mut g, "tokio", &rt);
-    barrier_bench::<async_lock::Barrier>(&mut g, "async_lock", &rt);
+    in_alternating_order(
+        &mut g,
+        vec![
+            Box::new(|g| barrier_bench::<syncio::Barrier>(g, "syncio", &rt)),
+            Box::new(|g| barrier_bench::<tokio::sync::Barrier>(g, "tokio", &rt)),
+            Box::new(|g| barrier_bench::<async_lock::Barrier>(g, "async_lock", &rt)),
+        ],
+    );
     g.finish();
 }
 
@@ -940,12 +1013,17 @@ fn group_8(c: &mut Criterion) {
     let rt = multi_thread(2);
     let ops = ((W8_THREADS + W8_TASKS) * W8_ROUNDS) as u64;
     let mut g = workload_group(c, "8_mixed_2_threads_4_tasks", ops);
-    mixed_bench::<syncio::Semaphore>(&mut g, "syncio", &rt);
-    mixed_bench::<BargingSem>(&mut g, "syncio_barging", &rt);
-    // tokio: the threads run `futures::executor::block_on(sem.acquire())`.
-    mixed_bench::<tokio::sync::Semaphore>(&mut g, "tokio", &rt);
-    // async-lock: the threads use its own `acquire_blocking`.
-    mixed_bench::<async_lock::Semaphore>(&mut g, "async_lock", &rt);
+    in_alternating_order(
+        &mut g,
+        vec![
+            Box::new(|g| mixed_bench::<syncio::Semaphore>(g, "syncio", &rt)),
+            Box::new(|g| mixed_bench::<BargingSem>(g, "syncio_barging", &rt)),
+            // tokio: the threads run `futures::executor::block_on(sem.acquire())`.
+            Box::new(|g| mixed_bench::<tokio::sync::Semaphore>(g, "tokio", &rt)),
+            // async-lock: the threads use its own `acquire_blocking`.
+            Box::new(|g| mixed_bench::<async_lock::Semaphore>(g, "async_lock", &rt)),
+        ],
+    );
     g.finish();
 }
 

@@ -2,7 +2,7 @@
 """Turns the results of `cargo bench --bench compare` into BENCHMARKS.md and
 benches/report.svg.
 
-    scripts/bench.sh 3            # three runs, saved as baselines run1..run3
+    scripts/bench.sh 4            # four runs, saved as baselines run1..run4
     python3 scripts/bench_report.py --baselines run1,run2,run3
 
 or, for a single run, `cargo bench --bench compare` and then this script with
@@ -583,7 +583,11 @@ def markdown(table, cores, cpu, rustc, rev, baselines):
         "`compare_exchange_weak` decrement plus `fetch_add` on one counter, with no queue, no fairness and no closing.",
         "- A shared, noisy 2-core machine: a single run can move a close ratio by a few tens "
         "of percent, which is why the ratios are taken within a run and their median over "
-        "several runs is reported.",
+        "several runs is reported. A contender's time also depends on what else runs "
+        "in the same process (on 3b, syncio ÷ futures-intrusive measured about 0.96× with "
+        "only those two in the group and about 1.07× with all five), so "
+        "`scripts/bench.sh` measures each group's contenders in the listed order in odd "
+        "runs and in reverse in even ones.",
         "- The contenders differ in guarantees: syncio's, tokio's and futures-intrusive's "
         "fair semaphore and mutex hand over in FIFO order; async-lock, std, parking_lot and "
         "futures-intrusive's unfair mutex let a running caller barge in. Under contention "
