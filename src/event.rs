@@ -315,6 +315,9 @@ impl Event {
         }
     }
 
+    /// [`cancel_wait`](Self::cancel_wait) of a wait still queued, or
+    /// notified and not consumed: out of line, as drops of idle waits are
+    /// the common case.
     #[inline(never)]
     fn cancel_queued_wait(&self, node: Pin<&Waiter>) {
         if node.state() == WaitState::Queued {
