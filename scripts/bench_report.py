@@ -583,11 +583,11 @@ def markdown(table, cores, cpu, rustc, rev, baselines):
         "`compare_exchange_weak` decrement plus `fetch_add` on one counter, with no queue, no fairness and no closing.",
         "- A shared, noisy 2-core machine: a single run can move a close ratio by a few tens "
         "of percent, which is why the ratios are taken within a run and their median over "
-        "several runs is reported. A contender's time also depends on what else runs "
-        "in the same process (on 3b, syncio ÷ futures-intrusive measured about 0.96× with "
-        "only those two in the group and about 1.07× with all five), so "
-        "`scripts/bench.sh` measures each group's contenders in the listed order in odd "
-        "runs and in reverse in even ones.",
+        "several runs is reported. The order in which a group's contenders are "
+        "measured also matters: `scripts/bench.sh` measures them in the listed order in odd "
+        "runs and in reverse in even ones (in the ten runs at 9bc506c, 3b's syncio ÷ "
+        "futures-intrusive had a median of 0.80× over the five runs in listed order and "
+        "1.03× over the five in reverse).",
         "- The contenders differ in guarantees: syncio's, tokio's and futures-intrusive's "
         "fair semaphore and mutex hand over in FIFO order; async-lock, std, parking_lot and "
         "futures-intrusive's unfair mutex let a running caller barge in. Under contention "
@@ -637,6 +637,11 @@ def main():
         help="comma-separated criterion baselines, one per run (default: new, the last run)",
     )
     ap.add_argument(
+        "--revision",
+        help="the revision the baselines measured, when re-rendering saved runs "
+        "after later commits (default: HEAD)",
+    )
+    ap.add_argument(
         "--print",
         action="store_true",
         help="print the ratios and write nothing",
@@ -650,7 +655,8 @@ def main():
     cores, cpu, rustc = machine()
     with open(SVG, "w") as f:
         f.write(svg_chart(table, cores, cpu, len(baselines)))
-    text = markdown(table, cores, cpu, rustc, revision(), baselines)
+    rev = f"`{args.revision}`" if args.revision else revision()
+    text = markdown(table, cores, cpu, rustc, rev, baselines)
     # The Python extension's own table, from its last run of
     # `python/benches/bench.py` (a separate process: it has no criterion).
     python_results = os.path.join(ROOT, "python", "benches", "results.md")
