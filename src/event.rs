@@ -270,9 +270,8 @@ impl Event {
                 return Poll::Ready(());
             }
         }
-        if self.is_set() {
-            return Poll::Ready(());
-        }
+        // Idle: `EventWait::poll` has just found the flag down; the loop
+        // below looks again under the lock.
         let mut q = self.queue.lock();
         let mut s = self.state.load(Acquire);
         loop {
