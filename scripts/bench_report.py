@@ -3,7 +3,7 @@
 benches/report.svg.
 
     scripts/bench.sh 4            # four runs, saved as baselines run1..run4
-    python3 scripts/bench_report.py --baselines run1,run2,run3
+    python3 scripts/bench_report.py --baselines run1,run2,run3,run4
 
 or, for a single run, `cargo bench --bench compare` and then this script with
 no arguments (it reads criterion's "new" results).

@@ -203,6 +203,15 @@ fn breaking_off_a_pending_wait_breaks_the_barrier_for_everyone() {
     assert!(b.is_broken());
 }
 
+/// A two-party barrier's next cycle fills and releases normally: one task
+/// waits, one thread arrives, both get through.
+fn assert_next_cycle_of_two_is_whole(b: &Barrier) {
+    let mut next = Box::pin(b.wait());
+    assert!(is_pending(next.as_mut()));
+    assert!(b.wait_blocking().is_ok());
+    assert!(ready(next.as_mut()).is_ok());
+}
+
 #[test]
 fn breaking_off_a_released_wait_keeps_its_outcome_and_breaks_nothing() {
     let b = Barrier::new(2).unwrap();
@@ -215,11 +224,7 @@ fn breaking_off_a_released_wait_keeps_its_outcome_and_breaks_nothing() {
     assert!(!released.is_leader());
     assert!(!b.is_broken());
     drop(mine);
-    // The next cycle is whole.
-    let mut next = Box::pin(b.wait());
-    assert!(is_pending(next.as_mut()));
-    assert!(b.wait_blocking().is_ok());
-    assert!(ready(next.as_mut()).is_ok());
+    assert_next_cycle_of_two_is_whole(&b);
 }
 
 /// A completed wait's node is idle, as before its first poll; polling it
@@ -245,11 +250,7 @@ fn a_completed_wait_panics_when_polled_or_broken_off_and_leaves_the_barrier_alon
     assert_eq!(message, "`BarrierWait::break_off` after completion");
     assert!(!b.is_broken(), "the next cycle is not broken");
     drop(done);
-    // The next cycle is whole.
-    let mut next = Box::pin(b.wait());
-    assert!(is_pending(next.as_mut()));
-    assert!(b.wait_blocking().is_ok());
-    assert!(ready(next.as_mut()).is_ok());
+    assert_next_cycle_of_two_is_whole(&b);
     // Broken off once, it is finished as well.
     let mut off = Box::pin(b.wait());
     assert!(is_pending(off.as_mut()));

@@ -169,13 +169,16 @@ fn barging_semaphore_under_mixed_load_with_cancellation() {
     semaphore_under_mixed_load(Fairness::BARGING);
 }
 
-/// A zero starvation bound: every release that finds the oldest waiter
-/// waiting hands off to it, so the barging and the hand-off paths interleave.
+/// Barging with a zero starvation bound: every release that finds the
+/// oldest waiter waiting hands off to it, so the barging and the hand-off
+/// paths interleave.
+const STARVED: Fairness = Fairness::Barging {
+    starvation_bound: Duration::ZERO,
+};
+
 #[test]
 fn starved_barging_semaphore_under_mixed_load_with_cancellation() {
-    semaphore_under_mixed_load(Fairness::Barging {
-        starvation_bound: Duration::ZERO,
-    });
+    semaphore_under_mixed_load(STARVED);
 }
 
 fn semaphore_under_mixed_load(fairness: Fairness) {
@@ -250,9 +253,7 @@ fn barging_mutex_under_mixed_load_with_cancellation() {
 
 #[test]
 fn starved_barging_mutex_under_mixed_load_with_cancellation() {
-    mutex_under_mixed_load(Fairness::Barging {
-        starvation_bound: Duration::ZERO,
-    });
+    mutex_under_mixed_load(STARVED);
 }
 
 fn mutex_under_mixed_load(fairness: Fairness) {
