@@ -267,9 +267,10 @@ impl Barrier {
     /// breaks the barrier only once that release is done.
     fn leave_and_break(&self, node: Pin<&Waiter>) -> bool {
         let mut wakes = WakeList::new();
+        let mut stale = None;
         let mut q = self.queue.lock();
         let tag = node.need();
-        if !q.remove(node) {
+        if !q.remove(node, &mut stale) {
             return false;
         }
         if q.phase == Phase::Releasing && is_newer(tag, q.cycle) {
@@ -410,12 +411,12 @@ impl Barrier {
             Phase::Broken => Poll::Ready(Err(BrokenBarrierError)),
             Phase::Releasing => {
                 let tag = q.cycle.wrapping_add(1);
-                q.push_back(node, tag, cx.waker());
+                q.push_back(node, tag, cx.waker().clone());
                 Poll::Pending
             }
             Phase::Filling if q.len() + 1 < self.parties => {
                 let tag = q.cycle;
-                q.push_back(node, tag, cx.waker());
+                q.push_back(node, tag, cx.waker().clone());
                 Poll::Pending
             }
             Phase::Filling => {
@@ -513,7 +514,8 @@ impl Barrier {
             WaitState::Idle => return,
             WaitState::Queued => {
                 // Taking the arrival back is all it takes.
-                if self.queue.lock().remove(node) {
+                let mut stale = None;
+                if self.queue.lock().remove(node, &mut stale) {
                     return;
                 }
             }

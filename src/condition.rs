@@ -491,8 +491,9 @@ pin_project! {
             let node = this.node.into_ref();
             match *this.phase {
                 Phase::Waiting => {
+                    let mut stale = None;
                     let mut q = cond.queue.lock();
-                    if q.remove(node) {
+                    if q.remove(node, &mut stale) {
                         cond.waiting.store(q.len(), Relaxed);
                         return;
                     }
@@ -518,7 +519,7 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         debug_assert_eq!(*this.phase, Phase::Start);
         let node = this.node.into_ref();
         let mut q = this.cond.queue.lock();
-        q.push_back(node, 0, waker);
+        q.push_back(node, 0, waker.clone());
         this.cond.waiting.store(q.len(), Relaxed);
         drop(q);
         // Queued first, then unlocked: no notification can slip in between.
@@ -551,8 +552,9 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
             return;
         }
         let node = this.node.as_ref();
+        let mut stale = None;
         let mut q = this.cond.queue.lock();
-        if q.remove(node) {
+        if q.remove(node, &mut stale) {
             this.cond.waiting.store(q.len(), Relaxed);
         } else {
             // Notified at the last moment: keep it.

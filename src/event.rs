@@ -271,7 +271,10 @@ impl Event {
             }
         }
         // Idle: `EventWait::poll` has just found the flag down; the loop
-        // below looks again under the lock.
+        // below looks again under the lock. The waker is cloned before
+        // WAITERS can go up (a clone is its owner's code and may panic, and
+        // must not leave the flag up with nobody queued).
+        let waker = cx.waker().clone();
         let mut q = self.queue.lock();
         let mut s = self.state.load(Acquire);
         loop {
@@ -289,15 +292,16 @@ impl Event {
                 Err(actual) => s = actual,
             }
         }
-        q.push_back_owned(owned.as_mut(), 0, cx.waker());
+        q.push_back_owned(owned.as_mut(), 0, waker);
         Poll::Pending
     }
 
     /// Takes a queued waiter out of the queue; `false` if `set` released it
     /// first.
     fn leave_queue(&self, node: Pin<&Waiter>) -> bool {
+        let mut stale = None;
         let mut q = self.queue.lock();
-        if !q.remove(node) {
+        if !q.remove(node, &mut stale) {
             return false;
         }
         if q.is_empty() {

@@ -1020,10 +1020,18 @@ impl Semaphore {
         loop {
             if self.try_take(n).is_ok() {
                 let mut wakes = WakeList::new();
+                let mut stale = None;
                 let mut q = self.queue.lock();
                 let was_front = q.is_front(node);
-                if q.remove(node) {
+                if q.remove(node, &mut stale) {
                     self.after_leave_barging(&mut q, was_front, &mut wakes);
+                    drop(q);
+                    // Wakers' code runs below and may panic before this poll
+                    // returns the permits: they go back if it does.
+                    let taken = TakenPermits { sem: self, n };
+                    wakes.wake_all();
+                    drop(stale);
+                    std::mem::forget(taken);
                     return Poll::Ready(Ok(()));
                 }
                 drop(q);
@@ -1104,6 +1112,12 @@ impl Semaphore {
                 Err(_) => {}
             }
         }
+        // The waker is cloned before anything changes (a clone is its
+        // owner's code and may panic: after WAITERS went up, that left the
+        // flag set with nobody queued, and the semaphore refused every
+        // caller), and dropped before permits are taken (its drop may panic
+        // too). Declared before the guard, it is dropped after the lock.
+        let mut waker = Some(cx.waker().clone());
         let mut q = self.queue.lock();
         let mut s = self.state.load(Ordering::Acquire);
         loop {
@@ -1112,10 +1126,14 @@ impl Semaphore {
             }
             let may_take = s & WAITERS == 0 || self.may_barge(s);
             let (new, took) = if may_take && s >> SHIFT >= n {
+                drop(waker.take());
                 (s - (n << SHIFT), true)
             } else if s & WAITERS != 0 {
                 break;
             } else {
+                if waker.is_none() {
+                    waker = Some(cx.waker().clone());
+                }
                 (s | WAITERS, false)
             };
             match self
@@ -1127,12 +1145,15 @@ impl Semaphore {
                 Err(actual) => s = actual,
             }
         }
+        // WAITERS is up: set by someone queued ahead (nothing changes if the
+        // clone panics here), or by us, with the waker already cloned.
+        let waker = waker.unwrap_or_else(|| cx.waker().clone());
         if q.is_empty() && self.barging.is_some() {
             q.front_deadline = self.starving_from(Instant::now());
         }
         // `hand_out` relies on it: a request for none is served above.
         debug_assert!(n > 0, "a request for no permits never queues");
-        q.push_back_owned(owned.as_mut(), n, cx.waker());
+        q.push_back_owned(owned.as_mut(), n, waker);
         Poll::Pending
     }
 
@@ -1167,9 +1188,10 @@ impl Semaphore {
     /// move up. Returns `false` if it was no longer queued (notified).
     fn leave_queue(&self, node: Pin<&Waiter>) -> bool {
         let mut wakes = WakeList::new();
+        let mut stale = None;
         let mut q = self.queue.lock();
         let was_front = q.is_front(node);
-        if !q.remove(node) {
+        if !q.remove(node, &mut stale) {
             return false;
         }
         if self.barging.is_some() {
@@ -1282,6 +1304,19 @@ impl Semaphore {
         n: usize,
     ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         try_acquire_owned(self, n)
+    }
+}
+
+/// Permits a poll has taken and not yet returned, given back if it unwinds
+/// (forgotten once the poll returns them).
+struct TakenPermits<'a> {
+    sem: &'a Semaphore,
+    n: usize,
+}
+
+impl Drop for TakenPermits<'_> {
+    fn drop(&mut self) {
+        self.sem.give_back(self.n);
     }
 }
 

@@ -34,6 +34,7 @@
 //! node belongs to the queue whose guard is used, so the API below is safe.
 
 use std::cell::UnsafeCell;
+use std::collections::VecDeque;
 use std::marker::PhantomPinned;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
@@ -393,13 +394,14 @@ impl<T> QueueGuard<'_, T> {
     /// Links `node` at the back of the queue with payload `need`, to be woken
     /// through `waker`.
     ///
+    /// The caller clones the waker, before it changes anything the queue
+    /// depends on: a clone is the waker owner's code and may panic.
+    ///
     /// # Panics
     /// If `node` is not idle (already queued, or notified and not consumed).
-    pub(crate) fn push_back(&mut self, node: Pin<&Waiter>, need: usize, waker: &Waker) {
+    pub(crate) fn push_back(&mut self, node: Pin<&Waiter>, need: usize, waker: Waker) {
         let queued = self.queued_state();
         let node: &Waiter = node.get_ref();
-        // Cloned first: a panicking clone must leave the node untouched.
-        let waker = waker.clone();
         node.need.store(need, Relaxed);
         // Claim the node for this queue. The CAS makes two concurrent pushes
         // of one node into two queues impossible.
@@ -421,11 +423,9 @@ impl<T> QueueGuard<'_, T> {
     /// # Panics
     /// If `node` is not idle (already queued, or notified and not consumed).
     #[inline]
-    pub(crate) fn push_back_owned(&mut self, node: Pin<&mut Waiter>, need: usize, waker: &Waker) {
+    pub(crate) fn push_back_owned(&mut self, node: Pin<&mut Waiter>, need: usize, waker: Waker) {
         let queued = self.queued_state();
         let node: &Waiter = node.into_ref().get_ref();
-        // Cloned first: a panicking clone must leave the node untouched.
-        let waker = waker.clone();
         if node.state.load(Relaxed) != IDLE {
             not_idle();
         }
@@ -559,18 +559,24 @@ impl<T> QueueGuard<'_, T> {
         node.state.store(notified(code), Release);
     }
 
-    /// Unlinks `node` if it is queued here, leaving it `Idle`. Returns
-    /// `false` (changing nothing) if it is not queued in this queue, for
-    /// example because a notifier got to it first.
-    pub(crate) fn remove(&mut self, node: Pin<&Waiter>) -> bool {
+    /// Unlinks `node` if it is queued here, leaving it `Idle`, and moves its
+    /// waker into `stale`. Returns `false` (changing nothing) if it is not
+    /// queued in this queue, for example because a notifier got to it first.
+    ///
+    /// The caller drops `stale` once the lock is released and its own
+    /// bookkeeping is done (declaring it before the guard does that): a
+    /// waker's drop is the waker owner's code and may panic, which must not
+    /// cut the bookkeeping short. (The owner is the caller, so no wake-up is
+    /// lost by not waking it.)
+    pub(crate) fn remove(&mut self, node: Pin<&Waiter>, stale: &mut Option<Waker>) -> bool {
         let node = node.get_ref();
         if !self.is_linked_here(node) {
             return false;
         }
         self.unlink(node);
-        // SAFETY: we hold the lock and the node was ours; drop its waker here
-        // (the owner is the caller, so no wake-up is lost by dropping it).
-        drop(unsafe { (*node.waker.get()).take() });
+        debug_assert!(stale.is_none(), "one stale waker per removal");
+        // SAFETY: we hold the lock and the node was linked here.
+        *stale = unsafe { (*node.waker.get()).take() };
         node.state.store(IDLE, Release);
         true
     }
@@ -613,12 +619,12 @@ impl<T> QueueGuard<'_, T> {
 /// Wakers collected under a queue lock, to be woken after it is dropped.
 ///
 /// The common case (one waiter woken) stores its waker inline; more spill
-/// into a vector. Dropping the list wakes whatever is still in it, so no
+/// into a deque. Dropping the list wakes whatever is still in it, so no
 /// wake-up is lost on an early return.
 #[derive(Default)]
 pub(crate) struct WakeList {
     first: Option<Waker>,
-    rest: Vec<Waker>,
+    rest: VecDeque<Waker>,
 }
 
 impl WakeList {
@@ -627,7 +633,7 @@ impl WakeList {
     pub(crate) const fn new() -> Self {
         WakeList {
             first: None,
-            rest: Vec::new(),
+            rest: VecDeque::new(),
         }
     }
 
@@ -635,7 +641,7 @@ impl WakeList {
         if self.first.is_none() {
             self.first = Some(waker);
         } else {
-            self.rest.push(waker);
+            self.rest.push_back(waker);
         }
     }
 
@@ -674,9 +680,9 @@ impl WakeList {
     #[cold]
     #[inline(never)]
     fn wake_rest(&mut self) {
-        // Reverse order would be cheaper to pop, but FIFO order is promised.
-        self.rest.reverse();
-        while let Some(w) = self.rest.pop() {
+        // From the front, in FIFO order; if one panics, `Drop` goes on from
+        // the next.
+        while let Some(w) = self.rest.pop_front() {
             w.wake();
         }
     }
@@ -837,18 +843,21 @@ mod tests {
         let c = pin!(Waiter::new());
         let (a, b, c) = (a.into_ref(), b.into_ref(), c.into_ref());
         let mut g = q.lock();
-        g.push_back(a, 1, Waker::noop());
-        g.push_back(b, 2, Waker::noop());
-        g.push_back(c, 3, Waker::noop());
+        g.push_back(a, 1, Waker::noop().clone());
+        g.push_back(b, 2, Waker::noop().clone());
+        g.push_back(c, 3, Waker::noop().clone());
         assert_eq!(g.len(), 3);
         assert_eq!(g.front_need(), Some(1));
-        assert!(g.remove(b));
-        assert!(!g.remove(b), "a node is removed once");
+        assert!(g.remove(b, &mut None));
+        assert!(!g.remove(b, &mut None), "a node is removed once");
         let mut wakes = WakeList::new();
         assert!(g.notify_front(7, &mut wakes));
         assert_eq!(a.state(), WaitState::Notified(7));
         assert_eq!(g.front_need(), Some(3));
-        assert!(!g.remove(a), "a notified node is no longer linked");
+        assert!(
+            !g.remove(a, &mut None),
+            "a notified node is no longer linked"
+        );
         assert!(g.notify_front(0, &mut wakes));
         assert!(!g.notify_front(0, &mut wakes));
         assert!(g.is_empty());
@@ -889,14 +898,14 @@ mod tests {
                 0 | 1 => {
                     let i = next(NODES);
                     if node(i).state() == WaitState::Idle {
-                        g.push_back(node(i), i + 1, Waker::noop());
+                        g.push_back(node(i), i + 1, Waker::noop().clone());
                         model.push_back(i);
                     }
                 }
                 2 => {
                     let i = next(NODES);
                     let queued = model.iter().position(|&m| m == i);
-                    assert_eq!(g.remove(node(i)), queued.is_some());
+                    assert_eq!(g.remove(node(i), &mut None), queued.is_some());
                     if let Some(at) = queued {
                         model.remove(at);
                     }
@@ -934,16 +943,16 @@ mod tests {
         let q2 = WaitQueue::new(());
         let a = pin!(Waiter::new());
         let a = a.into_ref();
-        q1.lock().push_back(a, 1, Waker::noop());
+        q1.lock().push_back(a, 1, Waker::noop().clone());
         // q2 never linked anything, then links something else.
-        assert!(!q2.lock().remove(a));
+        assert!(!q2.lock().remove(a, &mut None));
         let b = pin!(Waiter::new());
         let b = b.into_ref();
-        q2.lock().push_back(b, 1, Waker::noop());
-        assert!(!q2.lock().remove(a));
+        q2.lock().push_back(b, 1, Waker::noop().clone());
+        assert!(!q2.lock().remove(a, &mut None));
         assert!(!q2.lock().register_waker(a, Waker::noop()));
-        assert!(q1.lock().remove(a));
-        assert!(q2.lock().remove(b));
+        assert!(q1.lock().remove(a, &mut None));
+        assert!(q2.lock().remove(b, &mut None));
     }
 
     #[test]
@@ -951,14 +960,14 @@ mod tests {
         let q1 = WaitQueue::new(());
         let q2 = WaitQueue::new(());
         let a = Box::pin(Waiter::new());
-        q1.lock().push_back(a.as_ref(), 1, Waker::noop());
+        q1.lock().push_back(a.as_ref(), 1, Waker::noop().clone());
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            q2.lock().push_back(a.as_ref(), 1, Waker::noop());
+            q2.lock().push_back(a.as_ref(), 1, Waker::noop().clone());
         }));
         let msg = *res.unwrap_err().downcast::<&str>().unwrap();
         assert!(msg.contains("not idle"), "{msg}");
         assert!(q2.lock().is_empty());
-        assert!(q1.lock().remove(a.as_ref()));
+        assert!(q1.lock().remove(a.as_ref(), &mut None));
     }
 
     #[test]
@@ -990,34 +999,39 @@ mod tests {
         );
     }
 
-    /// Regression (found in review): the node was claimed before the waker
-    /// was cloned, so a panicking clone left it marked queued but unlinked,
-    /// and removing it then emptied the whole list.
+    /// `remove` hands the removed node's waker to the caller instead of
+    /// dropping it under the lock: a waker whose drop panics then cannot
+    /// leave the node marked queued after it left the list (which aborted
+    /// when the node was dropped), and the list stays whole.
     #[test]
-    fn a_panicking_waker_clone_leaves_the_node_idle() {
+    fn remove_hands_the_waker_out_for_dropping_after_the_lock() {
         use std::task::{RawWaker, RawWakerVTable};
-        fn clone(_: *const ()) -> RawWaker {
-            panic!("clone panicked")
+        fn clone(p: *const ()) -> RawWaker {
+            RawWaker::new(p, &VTABLE)
         }
         fn noop(_: *const ()) {}
-        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        fn drop_panics(_: *const ()) {
+            panic!("waker drop panicked")
+        }
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop_panics);
         // SAFETY: the vtable's functions ignore the data pointer.
         let bad = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
         let q = WaitQueue::new(());
         let a = pin!(Waiter::new());
         let a = a.into_ref();
-        q.lock().push_back(a, 1, Waker::noop());
         let b = pin!(Waiter::new());
         let b = b.into_ref();
-        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            q.lock().push_back(b, 1, &bad);
-        }));
-        assert!(res.is_err());
-        assert_eq!(b.state(), WaitState::Idle);
+        q.lock().push_back(a, 1, bad);
+        q.lock().push_back(b, 1, Waker::noop().clone());
+        let mut stale = None;
+        assert!(q.lock().remove(a, &mut stale));
+        assert_eq!(a.state(), WaitState::Idle);
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(stale)));
+        assert!(res.is_err(), "the stale waker's drop ran, after the lock");
         let mut g = q.lock();
-        assert!(!g.remove(b));
         assert_eq!(g.len(), 1);
-        assert!(g.remove(a));
+        assert!(g.is_front(b));
+        assert!(g.remove(b, &mut None));
         assert!(g.is_empty());
     }
 

@@ -1,0 +1,238 @@
+//! Wakers are their owners' code: cloning, dropping or waking one may panic.
+//! The panic reaches the caller, and the primitive stays whole: no flag left
+//! up with nobody queued, no bookkeeping cut short, no permit lost, no abort.
+
+mod common;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::task::{RawWaker, RawWakerVTable, Wake, Waker};
+use std::time::Duration;
+
+use common::{counting_waker, is_pending, poll_once, ready};
+use syncio::{Barrier, Event, Fairness, Lock, Mutex, Semaphore};
+
+/// A waker whose clone panics: queueing a wait clones the waker it is given.
+fn clone_panics() -> Waker {
+    fn clone(_: *const ()) -> RawWaker {
+        panic!("waker clone panicked")
+    }
+    fn noop(_: *const ()) {}
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+    // SAFETY: the vtable's functions ignore the data pointer, and none of
+    // them can be reached through a null pointer in a harmful way.
+    unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) }
+}
+
+/// A waker whose last handle panics when it is dropped, once armed.
+struct DropPanics(AtomicBool);
+
+impl Wake for DropPanics {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for DropPanics {
+    fn drop(&mut self) {
+        if self.0.load(SeqCst) {
+            panic!("waker drop panicked");
+        }
+    }
+}
+
+/// The waker to register, and the switch that arms it. The caller's handle
+/// is dropped on registration's behalf: the queued clone becomes the last.
+fn drop_panics() -> (Waker, Arc<DropPanics>) {
+    let inner = Arc::new(DropPanics(AtomicBool::new(false)));
+    (Waker::from(Arc::clone(&inner)), inner)
+}
+
+/// Polls `fut` once with `waker` and expects the poll to panic.
+fn poll_panics<F: std::future::Future>(fut: std::pin::Pin<&mut F>, waker: &Waker) {
+    let res = catch_unwind(AssertUnwindSafe(|| {
+        let _ = poll_once(fut, waker);
+    }));
+    assert!(res.is_err(), "the waker's panic reaches the caller");
+}
+
+#[test]
+fn a_semaphore_stays_usable_after_a_waker_clone_panics_on_queueing() {
+    for fairness in [Fairness::Fifo, Fairness::BARGING] {
+        let sem = Semaphore::with_fairness(0, fairness);
+        {
+            let fut = pin!(sem.acquire());
+            poll_panics(fut, &clone_panics());
+        }
+        sem.release(1).unwrap();
+        assert_eq!(sem.available_permits(), 1);
+        assert!(!sem.locked(), "{fairness:?}");
+        // Nobody is queued: the free permit is there for the taking, by a
+        // try or by an acquire.
+        let permit = sem.try_acquire().expect("a free permit, nobody queued");
+        drop(permit);
+        let permit = ready(pin!(sem.acquire())).unwrap();
+        drop(permit);
+        assert_eq!(sem.available_permits(), 1);
+    }
+}
+
+#[test]
+fn a_mutex_and_a_lock_stay_usable_after_a_waker_clone_panics_on_queueing() {
+    let m = Mutex::new(0u32);
+    let g = m.try_lock().unwrap();
+    poll_panics(pin!(m.lock()), &clone_panics());
+    drop(g);
+    assert!(!m.is_locked());
+    drop(m.try_lock().expect("unlocked, nobody waiting"));
+    assert!(m.lock_timeout(Duration::from_millis(200)).is_some());
+
+    let l = Lock::new();
+    let g = l.try_acquire().unwrap();
+    poll_panics(pin!(l.acquire()), &clone_panics());
+    drop(g);
+    assert!(!l.locked());
+    drop(l.try_acquire().expect("unlocked, nobody waiting"));
+    assert!(l.acquire_timeout(Duration::from_millis(200)).is_some());
+}
+
+#[test]
+fn an_event_and_a_barrier_stay_usable_after_a_waker_clone_panics_on_queueing() {
+    let e = Event::new();
+    poll_panics(pin!(e.wait()), &clone_panics());
+    assert_eq!(e.waiters(), 0);
+    let (count, waker) = counting_waker();
+    let mut w = pin!(e.wait());
+    assert!(poll_once(w.as_mut(), &waker).is_pending());
+    e.set();
+    assert_eq!(count.count(), 1);
+    ready(w);
+
+    let b = Barrier::new(2).unwrap();
+    poll_panics(pin!(b.wait()), &clone_panics());
+    assert!(!b.is_broken());
+    assert_eq!(b.n_waiting(), 0, "the panicked arrival did not count");
+    let mut first = pin!(b.wait());
+    assert!(is_pending(first.as_mut()));
+    let second = ready(pin!(b.wait())).unwrap();
+    let first = ready(first).unwrap();
+    assert!(first.is_leader() != second.is_leader());
+}
+
+/// FIFO: the waiter that leaves is ahead of one whose request the free
+/// permits cover. Leaving must serve it even though the leaver's waker
+/// panics when it is dropped.
+#[test]
+fn a_cancelled_acquire_whose_waker_drop_panics_still_passes_the_queue_on() {
+    let sem = Semaphore::new(1);
+    let (bad, armed) = drop_panics();
+    let mut big = Box::pin(sem.acquire_many(2));
+    assert!(poll_once(big.as_mut(), &bad).is_pending());
+    drop(bad);
+    let (count, waker) = counting_waker();
+    let mut small = pin!(sem.acquire());
+    assert!(
+        poll_once(small.as_mut(), &waker).is_pending(),
+        "FIFO: behind the big one"
+    );
+    armed.0.store(true, SeqCst);
+    drop(armed);
+    let res = catch_unwind(AssertUnwindSafe(|| drop(big)));
+    assert!(
+        res.is_err(),
+        "the drop's panic reaches the caller, no abort"
+    );
+    assert_eq!(count.count(), 1, "the waiter behind was served and woken");
+    let permit = ready(small).unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    drop(permit);
+    assert_eq!(sem.available_permits(), 1);
+}
+
+/// Barging: a queued waiter polled while permits are free takes them and
+/// leaves the queue, dropping the waker it had registered. If that drop
+/// panics, the poll does not return the permits, so they go back.
+#[test]
+fn a_barging_waiter_whose_waker_drop_panics_gives_back_what_it_took() {
+    let sem = Semaphore::with_fairness(0, Fairness::BARGING);
+    let (front_count, front_waker) = counting_waker();
+    let mut front = pin!(sem.acquire());
+    assert!(poll_once(front.as_mut(), &front_waker).is_pending());
+    let (bad, armed) = drop_panics();
+    let mut second = Box::pin(sem.acquire());
+    assert!(poll_once(second.as_mut(), &bad).is_pending());
+    drop(bad);
+    sem.release(1).unwrap();
+    assert_eq!(
+        front_count.count(),
+        1,
+        "the front waiter is woken to compete"
+    );
+    armed.0.store(true, SeqCst);
+    drop(armed);
+    // The second waiter runs first (its waker is still registered) and
+    // barges in on the free permit.
+    poll_panics(second.as_mut(), Waker::noop());
+    assert_eq!(sem.available_permits(), 1, "the permit went back");
+    drop(second);
+    assert_eq!(sem.available_permits(), 1);
+    drop(ready(front).unwrap());
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn an_event_wait_cancelled_with_a_waker_drop_that_panics_leaves_the_rest_waiting() {
+    let e = Event::new();
+    let (bad, armed) = drop_panics();
+    let mut leaver = Box::pin(e.wait());
+    assert!(poll_once(leaver.as_mut(), &bad).is_pending());
+    drop(bad);
+    let (count, waker) = counting_waker();
+    let mut stayer = pin!(e.wait());
+    assert!(poll_once(stayer.as_mut(), &waker).is_pending());
+    armed.0.store(true, SeqCst);
+    drop(armed);
+    assert!(catch_unwind(AssertUnwindSafe(|| drop(leaver))).is_err());
+    assert_eq!(e.waiters(), 1);
+    e.set();
+    assert_eq!(count.count(), 1);
+    ready(stayer);
+}
+
+/// Wakers that record their turn; the one numbered `panics` panics instead.
+struct Turn {
+    id: usize,
+    panics: usize,
+    log: Arc<StdMutex<Vec<usize>>>,
+}
+
+impl Wake for Turn {
+    fn wake(self: Arc<Self>) {
+        if self.id == self.panics {
+            panic!("waker {} panicked", self.id);
+        }
+        self.log.lock().unwrap().push(self.id);
+    }
+}
+
+/// A release of several waiters wakes them in FIFO order; one panicking in
+/// the middle leaves the others woken, still in that order.
+#[test]
+fn a_panicking_wake_leaves_the_others_woken_in_order() {
+    let e = Event::new();
+    let log = Arc::new(StdMutex::new(Vec::new()));
+    let mut waits: Vec<_> = (0..5).map(|_| Box::pin(e.wait())).collect();
+    for (id, w) in waits.iter_mut().enumerate() {
+        let turn = Arc::new(Turn {
+            id,
+            panics: 1,
+            log: Arc::clone(&log),
+        });
+        assert!(poll_once(w.as_mut(), &Waker::from(turn)).is_pending());
+    }
+    assert!(catch_unwind(AssertUnwindSafe(|| e.set())).is_err());
+    assert_eq!(*log.lock().unwrap(), [0, 2, 3, 4]);
+    for mut w in waits {
+        ready(w.as_mut());
+    }
+}
