@@ -68,6 +68,8 @@ struct State {
     phase: Phase,
     /// Cycle counter. Queued nodes carry the cycle they joined; a node is part
     /// of the cycle being released if its tag is not newer than `cycle`.
+    /// (Callers queued behind a full cycle that trips when a release ends
+    /// are tagged as the next cycle's then: see `admit`.)
     cycle: usize,
     parties: usize,
     /// A caller of the next cycle timed out (or broke off) while this one
@@ -119,9 +121,14 @@ impl BarrierWaitResult {
 ///
 /// Unlike tokio's and async-lock's barriers, waiting is cancel-safe: a waiter
 /// dropped while the barrier fills takes its arrival back, so the cycle still
-/// needs `parties` live callers. A waiter dropped after being released has
-/// passed. If the caller chosen to release a cycle is dropped before it runs,
-/// the role passes to the next arrival.
+/// needs `parties` live callers. Once the cycle has tripped (its last caller
+/// arrived, or callers queued while the previous cycle was released make a
+/// full cycle when that release ends), its callers are committed: one
+/// dropped before its release has passed (the cycle is released without
+/// it, and its index is not given to another). If the caller chosen to
+/// release a tripped cycle is dropped before it runs, another caller of that
+/// cycle takes the role (with none left, the cycle ends without running
+/// its action).
 ///
 /// # Breaking
 ///
@@ -262,18 +269,25 @@ impl Barrier {
 
     /// A queued caller gives up (its time-out): it leaves and the barrier
     /// breaks, in one critical section. `false` (nothing done) if it is not
-    /// queued any more (released, broken, or chosen to release its cycle).
-    /// A caller of the next cycle, arrived while this one is released,
-    /// breaks the barrier only once that release is done.
+    /// queued any more (released, broken, or chosen to release its cycle),
+    /// or if its cycle has tripped and is being released: its arrival
+    /// stands and its release is coming (Python's timed-out waiter passes
+    /// too, once the action that held the lock is done). A caller of the
+    /// next cycle, arrived while this one is released, breaks the barrier
+    /// only once that release is done.
     fn leave_and_break(&self, node: Pin<&Waiter>) -> bool {
         let mut wakes = WakeList::new();
         let mut stale = None;
         let mut q = self.queue.lock();
         let tag = node.need();
+        let released = q.phase == Phase::Releasing;
+        if released && !is_newer(tag, q.cycle) {
+            return false;
+        }
         if !q.remove(node, &mut stale) {
             return false;
         }
-        if q.phase == Phase::Releasing && is_newer(tag, q.cycle) {
+        if released {
             q.break_after_release = true;
         } else {
             Self::break_locked(&mut q, &mut wakes);
@@ -338,9 +352,12 @@ impl Barrier {
 
     /// Waits at most `timeout`; if the barrier has not tripped by then it is
     /// broken (threading's `wait(timeout)`), for this caller and every other.
-    /// A caller that arrived while the previous cycle was being released
-    /// (its action running) does not break that cycle, which had filled: the
-    /// barrier breaks once that release is done.
+    /// If this caller's cycle has tripped but is not released yet (its
+    /// action still running), the time-out breaks nothing: the caller waits
+    /// for the release and passes, as Python's does once the action lets go
+    /// of the lock. A caller that arrived while the previous cycle was being
+    /// released does not break that cycle, which had filled: the barrier
+    /// breaks once that release is done.
     ///
     /// # Blocking
     ///
@@ -497,14 +514,19 @@ impl Barrier {
     }
 
     /// With the phase `Filling`: if the queued callers already make a full
-    /// cycle (they arrived while the previous one was released), choose the
-    /// last of them to release it.
+    /// cycle (they arrived while the previous one was released), the cycle
+    /// trips: the last of them is chosen to release it, and any callers
+    /// queued behind it are tagged as the next cycle's.
     fn admit(q: &mut QueueGuard<'_, State>, wakes: &mut WakeList) {
         let parties = q.parties;
         if q.len() >= parties {
             let code = LAST + q.cycle % CYCLE_SPAN;
             q.notify_at(parties - 1, code, wakes);
             q.phase = Phase::Releasing;
+            if q.len() >= parties {
+                let next = q.cycle.wrapping_add(1);
+                q.set_need_from(parties - 1, next);
+            }
         }
     }
 
@@ -525,12 +547,20 @@ impl Barrier {
             return;
         };
         if (LAST..RELEASED).contains(&code) {
-            // Chosen to release a cycle but dropped first: that arrival is
-            // taken back, and the role passes on if the cycle is still full.
+            // Chosen to release a cycle that tripped, but dropped first: it
+            // has passed, and the role goes to the newest of the cycle's
+            // callers still queued. With none left (all dropped too), the
+            // cycle is over, without its action: nobody is left to run it.
             let mut q = self.queue.lock();
-            if q.phase == Phase::Releasing && (q.cycle % CYCLE_SPAN) + LAST == code {
-                q.cycle = q.cycle.wrapping_add(1);
-                Self::after_release(&mut q, &mut wakes);
+            let cycle = q.cycle;
+            if q.phase == Phase::Releasing && (cycle % CYCLE_SPAN) + LAST == code {
+                let members = q.count_front_while(|tag| !is_newer(tag, cycle));
+                if members > 0 {
+                    q.notify_at(members - 1, code, &mut wakes);
+                } else {
+                    q.cycle = cycle.wrapping_add(1);
+                    Self::after_release(&mut q, &mut wakes);
+                }
             }
         }
     }
@@ -586,52 +616,61 @@ impl BarrierWait<'_> {
     /// outcome is returned instead. A wait that has not arrived yet (never
     /// polled) breaks the barrier.
     ///
+    /// `Pending` if the cycle has tripped and is not released yet (its
+    /// action still running): then, as for a blocking wait, the time-out
+    /// breaks nothing, the arrival stands, and the wait completes at a later
+    /// poll (its last poll's waker is woken by the release). Keep polling
+    /// it, with no deadline.
+    ///
     /// For a caller that keeps its own deadline (polling the future in
     /// slices, say, to check for signals in between) and wants threading's
     /// time-out rule. Only dropping the future takes the arrival back without
-    /// breaking anything. The future is finished afterwards: do not poll it
-    /// again.
+    /// breaking anything. After a `Ready` outcome the future is finished: do
+    /// not poll it again.
     ///
     /// # Panics
     ///
-    /// If the wait has already completed (returned `Ready`) or been broken
-    /// off: its outcome was given then, and breaking the barrier now would
-    /// break a later cycle it is not part of.
+    /// If the wait has already completed (returned `Ready`, from a poll or
+    /// from `break_off`): its outcome was given then, and breaking the
+    /// barrier now would break a later cycle it is not part of.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::pin::pin;
-    /// use std::task::{Context, Waker};
+    /// use std::task::{Context, Poll, Waker};
     /// use std::future::Future;
+    /// use syncio::BrokenBarrierError;
     ///
     /// let b = syncio::Barrier::new(2).unwrap();
     /// let mut wait = pin!(b.wait());
     /// assert!(wait.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending());
-    /// assert!(wait.as_mut().break_off().is_err());
+    /// assert_eq!(wait.as_mut().break_off(), Poll::Ready(Err(BrokenBarrierError)));
     /// assert!(b.is_broken());
     /// ```
-    pub fn break_off(self: Pin<&mut Self>) -> Result<BarrierWaitResult, BrokenBarrierError> {
+    pub fn break_off(self: Pin<&mut Self>) -> Poll<Result<BarrierWaitResult, BrokenBarrierError>> {
         let this = self.project();
         assert!(!*this.done, "`BarrierWait::break_off` after completion");
-        *this.done = true;
         let barrier: &Barrier = this.barrier;
         let node = this.node.into_ref();
         if let WaitState::Queued = node.state() {
             if barrier.leave_and_break(node) {
-                return Err(BrokenBarrierError);
+                *this.done = true;
+                return Poll::Ready(Err(BrokenBarrierError));
             }
         }
-        match node.state() {
-            WaitState::Notified(_) => match barrier.on_notified(node) {
-                Poll::Ready(result) => result,
-                Poll::Pending => unreachable!("a notified wait is ready"),
-            },
-            _ => {
+        let outcome = match node.state() {
+            WaitState::Notified(_) => barrier.on_notified(node),
+            // Still queued after `leave_and_break` refused: its cycle has
+            // tripped and its release is coming.
+            WaitState::Queued => return Poll::Pending,
+            WaitState::Idle => {
                 barrier.abort();
-                Err(BrokenBarrierError)
+                Poll::Ready(Err(BrokenBarrierError))
             }
-        }
+        };
+        *this.done = true;
+        outcome
     }
 }
 

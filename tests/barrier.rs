@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{mpsc, Arc, Mutex};
+use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -189,7 +190,10 @@ fn breaking_off_a_pending_wait_breaks_the_barrier_for_everyone() {
     let mut mine = Box::pin(b.wait());
     assert!(is_pending(other.as_mut()));
     assert!(is_pending(mine.as_mut()));
-    assert_eq!(mine.as_mut().break_off(), Err(BrokenBarrierError));
+    assert_eq!(
+        mine.as_mut().break_off(),
+        Poll::Ready(Err(BrokenBarrierError))
+    );
     assert!(b.is_broken());
     assert_eq!(ready(other.as_mut()), Err(BrokenBarrierError));
     drop(mine);
@@ -198,7 +202,7 @@ fn breaking_off_a_pending_wait_breaks_the_barrier_for_everyone() {
     // Never polled: it breaks the barrier too (the caller gave up).
     assert_eq!(
         Box::pin(b.wait()).as_mut().break_off(),
-        Err(BrokenBarrierError)
+        Poll::Ready(Err(BrokenBarrierError))
     );
     assert!(b.is_broken());
 }
@@ -219,7 +223,10 @@ fn breaking_off_a_released_wait_keeps_its_outcome_and_breaks_nothing() {
     assert!(is_pending(mine.as_mut()));
     let leader = b.wait_blocking().unwrap();
     assert!(leader.is_leader());
-    let released = mine.as_mut().break_off().unwrap();
+    let Poll::Ready(released) = mine.as_mut().break_off() else {
+        panic!("a released wait has its outcome")
+    };
+    let released = released.unwrap();
     assert_eq!(released.index(), 0);
     assert!(!released.is_leader());
     assert!(!b.is_broken());
@@ -254,7 +261,10 @@ fn a_completed_wait_panics_when_polled_or_broken_off_and_leaves_the_barrier_alon
     // Broken off once, it is finished as well.
     let mut off = Box::pin(b.wait());
     assert!(is_pending(off.as_mut()));
-    assert_eq!(off.as_mut().break_off(), Err(BrokenBarrierError));
+    assert_eq!(
+        off.as_mut().break_off(),
+        Poll::Ready(Err(BrokenBarrierError))
+    );
     let twice = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let _ = is_pending(off.as_mut());
     }));
@@ -384,7 +394,10 @@ fn a_next_cycle_caller_timing_out_while_it_drains_breaks_it_only_after_the_relea
     assert_eq!(timed_out.join().unwrap(), Err(BrokenBarrierError));
     let mut late = Box::pin(g.b.wait());
     assert!(is_pending(late.as_mut()));
-    assert_eq!(late.as_mut().break_off(), Err(BrokenBarrierError));
+    assert_eq!(
+        late.as_mut().break_off(),
+        Poll::Ready(Err(BrokenBarrierError))
+    );
     assert!(!g.b.is_broken(), "not before the filled cycle is released");
     assert!(is_pending(other_late.as_mut()));
     // ...the cycle that had filled passes...
@@ -430,21 +443,129 @@ fn a_full_cycle_arriving_while_it_drains_is_released_by_its_own_last_arrival() {
 }
 
 #[test]
-fn a_chosen_leader_dropped_before_it_runs_passes_the_role_on() {
+fn a_chosen_leader_dropped_before_it_runs_passes_the_role_to_its_cycle() {
     let g = Gated::new(2);
     let (mut x, y) = full_cycle_arriving_while_draining(&g);
-    // `y` was chosen to release the second cycle; it is dropped instead.
+    // `y` was chosen to release the second cycle, which had tripped (both
+    // callers in); it is dropped instead. It has passed, and `x` takes the
+    // role: it runs the action and passes as the leader.
     drop(y);
-    assert_eq!(
-        g.b.n_waiting(),
-        1,
-        "`x` still waits, `y`'s arrival is taken back"
-    );
-    assert!(is_pending(x.as_mut()));
-    let z = g.leader_in_thread();
+    assert!(!g.b.is_broken());
+    g.let_action_finish(); // before it starts: `x` runs it in this thread
+    let rx = ready(x.as_mut()).unwrap();
+    assert_eq!((rx.index(), rx.is_leader()), (1, true));
+    assert_eq!(g.b.n_waiting(), 0);
+    let mut z = Box::pin(g.b.wait());
+    assert!(is_pending(z.as_mut()), "the next cycle starts empty");
+}
+
+#[test]
+fn a_tripped_cycle_whose_callers_all_drop_ends_without_its_action() {
+    let g = Gated::new(2);
+    let (x, y) = full_cycle_arriving_while_draining(&g);
+    let mut surplus = Box::pin(g.b.wait());
+    assert!(is_pending(surplus.as_mut()));
+    drop(y);
+    drop(x);
+    assert!(!g.b.is_broken());
+    assert_eq!(g.b.n_waiting(), 1, "the caller behind them opens a cycle");
+    let leader = g.leader_in_thread();
     g.let_action_finish();
-    assert!(z.join().unwrap().unwrap().is_leader());
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(surplus.as_mut()).unwrap().index(), 0);
+}
+
+/// Found in review: once a cycle had tripped, a member was still an ordinary
+/// queued waiter, so a time-out coming while the action ran broke the cycle
+/// whose action had already run.
+#[test]
+fn a_member_timing_out_while_its_tripped_cycle_runs_the_action_passes() {
+    let g = Gated::new(2);
+    let b = g.b.clone();
+    let member = thread::spawn(move || b.wait_timeout(Duration::from_millis(50)));
+    while g.b.n_waiting() == 0 {
+        thread::yield_now();
+    }
+    let leader = g.leader_in_thread();
+    // The member's time-out passes while the action runs: Python's member
+    // waits for the lock the action holds, then passes; so does this one.
+    thread::sleep(Duration::from_millis(150));
+    assert!(!g.b.is_broken());
+    g.let_action_finish();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(member.join().unwrap().unwrap().index(), 0);
+    assert!(!g.b.is_broken());
+}
+
+/// `break_off` on a member of a cycle that has tripped (its action
+/// running) breaks nothing: as a blocking wait's time-out then, the arrival
+/// stands, and the wait completes once the release comes.
+#[test]
+fn breaking_off_a_member_while_its_tripped_cycle_runs_the_action_waits_for_the_release() {
+    let g = Gated::new(2);
+    let (mut first, leader) = g.start_draining();
+    assert_eq!(first.as_mut().break_off(), Poll::Pending);
+    assert!(!g.b.is_broken());
+    g.let_action_finish();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert_eq!(ready(first.as_mut()).unwrap().index(), 0);
+    assert!(!g.b.is_broken());
+}
+
+/// A member dropped after its cycle tripped has passed: the cycle is
+/// released without it, and its index is not given to another.
+#[test]
+fn a_member_dropped_after_its_cycle_tripped_has_passed() {
+    let g = Gated::new(3);
+    let mut first = Box::pin(g.b.wait());
+    let mut second = Box::pin(g.b.wait());
+    assert!(is_pending(first.as_mut()));
+    assert!(is_pending(second.as_mut()));
+    let leader = g.leader_in_thread();
+    drop(second);
+    g.let_action_finish();
+    let leader = leader.join().unwrap().unwrap();
+    assert_eq!((leader.index(), leader.is_leader()), (2, true));
+    assert_eq!(ready(first.as_mut()).unwrap().index(), 0);
+    assert!(!g.b.is_broken());
+    assert_eq!(g.b.n_waiting(), 0);
+}
+
+/// Found in review: callers beyond a full cycle, queued while the previous
+/// one was released, were tagged as members of that full cycle, so one of
+/// them timing out broke it. It belongs to the cycle after: the barrier
+/// breaks once the full cycle is released.
+#[test]
+fn a_caller_behind_a_tripped_cycle_timing_out_breaks_only_after_its_release() {
+    let g = Gated::new(2);
+    let (mut first, leader) = g.start_draining();
+    let mut x = Box::pin(g.b.wait());
+    let mut y = Box::pin(g.b.wait());
+    assert!(is_pending(x.as_mut()));
+    assert!(is_pending(y.as_mut()));
+    let mut surplus = Box::pin(g.b.wait());
+    assert!(is_pending(surplus.as_mut()));
+    g.let_action_finish();
+    assert!(leader.join().unwrap().unwrap().is_leader());
+    assert!(ready(first.as_mut()).is_ok());
+    // (x, y) tripped; `y` releases it, and its action runs while the caller
+    // behind them gives up.
+    let (gave_up, broken_meanwhile, ry) = thread::scope(|s| {
+        let runner = s.spawn(|| futures::executor::block_on(y.as_mut()));
+        g.entered.recv().unwrap();
+        let gave_up = surplus.as_mut().break_off();
+        let broken_meanwhile = g.b.is_broken();
+        g.let_action_finish();
+        (gave_up, broken_meanwhile, runner.join().unwrap())
+    });
+    assert_eq!(gave_up, Poll::Ready(Err(BrokenBarrierError)));
+    assert!(
+        !broken_meanwhile,
+        "not before the tripped cycle is released"
+    );
+    assert!(ry.unwrap().is_leader());
     assert_eq!(ready(x.as_mut()).unwrap().index(), 0);
+    assert!(g.b.is_broken());
 }
 
 #[test]

@@ -118,3 +118,43 @@ fn timeout_racing_the_last_arrival() {
         }
     });
 }
+
+#[test]
+fn timeout_racing_the_action_of_its_tripped_cycle() {
+    // Regression (found in review): a member whose time-out came while the
+    // last arrival ran the action broke the cycle that had tripped. Now
+    // either the time-out came first (both broken, the action never runs)
+    // or the cycle tripped first and both pass.
+    loom::model(|| {
+        let ran = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+        let r = ran.clone();
+        let b = Arc::new(
+            Barrier::with_action(2, move || {
+                r.fetch_add(1, loom::sync::atomic::Ordering::SeqCst);
+                thread::yield_now();
+            })
+            .unwrap(),
+        );
+        let b2 = b.clone();
+        let timed = thread::spawn(move || b2.wait_timeout(std::time::Duration::ZERO));
+        let mut last = Box::pin(b.wait());
+        let last_result = match poll_noop(last.as_mut()) {
+            Poll::Ready(r) => r,
+            Poll::Pending => loom::future::block_on(last),
+        };
+        let timed_result = timed.join().unwrap();
+        let ran = ran.load(loom::sync::atomic::Ordering::SeqCst);
+        match (timed_result, last_result) {
+            (Ok(a), Ok(b_)) => {
+                assert!(a.is_leader() != b_.is_leader());
+                assert_eq!(ran, 1);
+                assert!(!b.is_broken());
+            }
+            (Err(BrokenBarrierError), Err(BrokenBarrierError)) => {
+                assert_eq!(ran, 0, "a cycle whose action ran is not broken");
+                assert!(b.is_broken());
+            }
+            (a, b_) => panic!("inconsistent outcome: timed {a:?}, other {b_:?}"),
+        }
+    });
+}

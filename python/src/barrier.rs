@@ -1,6 +1,7 @@
 //! `Barrier`: threading's signatures over `syncio::Barrier`.
 
 use std::sync::Arc;
+use std::task::Poll;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -79,15 +80,25 @@ impl Barrier {
         let core = self.core.clone();
         if is_main_thread(py)? {
             let mut wait = std::pin::pin!(core.wait());
-            let result = match block(py, wait.as_mut(), until.deadline()) {
-                Blocked::Done(result) => result?,
-                Blocked::Deadline => catch_raised(|| wait.as_mut().break_off())?,
-                Blocked::Interrupted(err) => {
-                    // As in threading, the caller leaves with the exception
-                    // and the barrier stays whole: dropping the wait takes
-                    // the arrival back (or passes on the role of releasing
-                    // its cycle, if it had just been given it).
-                    return Err(err);
+            let mut deadline = until.deadline();
+            let result = loop {
+                match block(py, wait.as_mut(), deadline) {
+                    Blocked::Done(result) => break result?,
+                    Blocked::Deadline => match catch_raised(|| wait.as_mut().break_off())? {
+                        Poll::Ready(result) => break result,
+                        // The cycle tripped before the time-out and its
+                        // action is still running: the arrival stands, as
+                        // in threading; wait on for the release.
+                        Poll::Pending => deadline = None,
+                    },
+                    Blocked::Interrupted(err) => {
+                        // As in threading, the caller leaves with the
+                        // exception and the barrier stays whole: dropping the
+                        // wait takes the arrival back while the barrier
+                        // fills (once its cycle has tripped, it has passed,
+                        // and a role of releasing the cycle passes on).
+                        return Err(err);
+                    }
                 }
             };
             return outcome(result).into_py(py);

@@ -386,6 +386,35 @@ def test_a_main_thread_barrier_time_out_breaks_it_and_a_release_first_stands():
     assert not barrier.broken
 
 
+@pytest.mark.parametrize("on_main_thread", [True, False])
+def test_a_barrier_time_out_during_the_action_of_its_tripped_cycle_passes(on_main_thread):
+    # As threading's: the last arrival runs the action holding the lock, so
+    # a member whose time-out comes meanwhile gets the lock back after it
+    # and finds the cycle released. It passes, and nothing is broken.
+    for make in (threading.Barrier, syncio.Barrier):
+        barrier = make(2, action=lambda: time.sleep(0.3))
+        results = {}
+
+        def member():
+            results["member"] = _outcome(lambda: barrier.wait(0.1))
+
+        def last():
+            time.sleep(0.05)
+            results["last"] = _outcome(barrier.wait)
+
+        if on_main_thread:
+            other = threading.Thread(target=last)
+            other.start()
+            member()
+        else:
+            other = threading.Thread(target=member)
+            other.start()
+            last()
+        other.join()
+        assert results == {"member": 0, "last": 1}, (make, results)
+        assert not barrier.broken
+
+
 def _outcome(wait):
     try:
         return wait()

@@ -548,6 +548,43 @@ impl<T> QueueGuard<'_, T> {
         true
     }
 
+    /// Sets the payload of every waiter from position `index` (0 = oldest)
+    /// to the back. Walks the whole queue.
+    pub(crate) fn set_need_from(&mut self, index: usize, need: usize) {
+        let mut cur = self.inner.head;
+        let mut at = 0;
+        while let Some(ptr) = cur {
+            // SAFETY: every node reached from `head` is linked into this
+            // queue, whose lock we hold.
+            let node = unsafe { ptr.as_ref() };
+            if at >= index {
+                node.need.store(need, Relaxed);
+            }
+            // SAFETY: as above.
+            cur = unsafe { (*node.links.get()).next };
+            at += 1;
+        }
+    }
+
+    /// The number of waiters at the front, in order, whose payload satisfies
+    /// `pred`. Walks them (and one more).
+    pub(crate) fn count_front_while(&self, mut pred: impl FnMut(usize) -> bool) -> usize {
+        let mut cur = self.inner.head;
+        let mut n = 0;
+        while let Some(ptr) = cur {
+            // SAFETY: every node reached from `head` is linked into this
+            // queue, whose lock we hold.
+            let node = unsafe { ptr.as_ref() };
+            if !pred(node.need.load(Relaxed)) {
+                break;
+            }
+            n += 1;
+            // SAFETY: as above.
+            cur = unsafe { (*node.links.get()).next };
+        }
+        n
+    }
+
     /// Marks a node just unlinked from this queue `Notified(code)` and
     /// moves its waker into `wakes`.
     #[inline]
