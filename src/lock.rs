@@ -196,8 +196,9 @@ impl Lock {
         self.inner.lock_deadline(deadline).map(|g| self.guard(g))
     }
 
-    /// Takes the lock if it is free and nobody is queued:
-    /// `lock.acquire(blocking=False)`.
+    /// Takes the lock if it is free and nobody is queued (under
+    /// [`Fairness::Barging`], if it is free and no starving
+    /// waiter is being served first): `lock.acquire(blocking=False)`.
     ///
     /// # Examples
     ///

@@ -136,7 +136,9 @@ impl<T: ?Sized> Mutex<T> {
         guard_or_timeout(self.sem.acquire_deadline(deadline)).map(|p| MutexGuard::new(self, p))
     }
 
-    /// Takes the lock if it is free and nobody is queued for it.
+    /// Takes the lock if it is free and nobody is queued for it (under
+    /// [`Fairness::Barging`](crate::Fairness), if it is free and no starving
+    /// waiter is being served first).
     ///
     /// # Examples
     ///

@@ -213,7 +213,10 @@ impl Semaphore {
         ///
         /// Under [`Fairness::Barging`], [`try_acquire`](Self::try_acquire) and
         /// new acquires take free permits even while others wait, and
-        /// [`locked`](Self::locked) is `true` only while no permit is free.
+        /// [`locked`](Self::locked) is `true` only while no permit is free,
+        /// or while free permits are being saved for a waiter that has
+        /// waited past the starvation bound (nobody else may take them
+        /// then).
         ///
         /// # Panics
         ///
@@ -1391,6 +1394,13 @@ pin_project! {
     /// It queues on its first poll (if the permits are not free at once) and
     /// keeps its place until it completes or is dropped. Dropping it is
     /// cancel-safe: see [`Semaphore`].
+    ///
+    /// # Panics
+    ///
+    /// Dropped after being granted its permits and before returning them,
+    /// it gives them back, which panics as a [`SemaphorePermit`]'s drop
+    /// does: only if raw [`Semaphore::release`] calls pushed the count so
+    /// close to [`MAX_PERMITS`] that they no longer fit.
     #[must_use = "futures do nothing unless polled"]
     pub struct Acquire<'a> {
         #[pin]
