@@ -32,6 +32,13 @@ def _no_loop(cls, loop):
         raise TypeError(f"{cls.__name__}.__init__() got an unexpected keyword argument 'loop'")
 
 
+def _no_with(self):
+    # asyncio's locks refuse a plain `with` (since 3.10): where `async with`
+    # was meant, it would block the loop's thread while the lock is held,
+    # and the holder could never run to release it.
+    raise TypeError(f"{type(self).__name__!r} object does not support the context manager protocol")
+
+
 def _object_repr(obj, extra):
     cls = type(obj)
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
@@ -44,6 +51,7 @@ class Lock(_syncio.Lock):
 
     __slots__ = ()
     acquire = _syncio.Lock.async_acquire
+    __enter__ = _no_with
 
     def __new__(cls, *, loop=_marker):
         _no_loop(cls, loop)
@@ -80,6 +88,7 @@ class Semaphore(_syncio.Semaphore):
 
     __slots__ = ()
     acquire = _syncio.Semaphore.async_acquire
+    __enter__ = _no_with
 
     def __new__(cls, value=1, *, loop=_marker):
         _no_loop(cls, loop)

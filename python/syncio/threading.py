@@ -4,7 +4,8 @@
 syncio's own classes (the same objects can also be awaited by asyncio tasks);
 ``Condition`` defaults to a ``threading.RLock``, as threading's does.
 Blocking waits release the GIL; on the main thread Ctrl-C interrupts them
-(except ``Barrier.wait``).
+(a ``Barrier.wait`` interrupted so takes its arrival back, as threading's
+does).
 """
 
 import threading as _threading

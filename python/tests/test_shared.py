@@ -422,6 +422,21 @@ def _outcome(wait):
         return "broken"
 
 
+@pytest.mark.parametrize("name", ["Lock", "Semaphore", "BoundedSemaphore"])
+def test_asyncio_dropins_refuse_a_plain_with_as_asyncio_does(name):
+    # A plain `with` where `async with` was meant would block the loop's
+    # thread while the lock is held; asyncio refuses it, and so do these.
+    messages = []
+    for module in (asyncio, sa):
+        lock = getattr(module, name)()
+        with pytest.raises(TypeError) as info:
+            with lock:
+                pass
+        messages.append(str(info.value))
+        assert not lock.locked()
+    assert messages[0] == messages[1]
+
+
 def test_errors_match_threading_and_asyncio():
     with pytest.raises(ValueError, match="must be >= 0"):
         syncio.Semaphore(-1)
