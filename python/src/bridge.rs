@@ -835,18 +835,18 @@ where
 }
 
 /// Whether the caller is Python's main thread, the one that runs signal
-/// handlers.
+/// handlers. Asked each time, not cached: in a child forked from another
+/// thread, the forking thread is the main thread (threading updates its
+/// record after the fork), and its waits must stay interruptible.
 pub(crate) fn is_main_thread(py: Python<'_>) -> PyResult<bool> {
-    static MAIN_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    static MAIN_THREAD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     static GET_IDENT: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let main = MAIN_IDENT.get_or_try_init(py, || {
-        py.import("threading")?
-            .call_method0("main_thread")?
-            .getattr("ident")
-            .map(Bound::unbind)
-    })?;
+    let main = MAIN_THREAD
+        .import(py, "threading", "main_thread")?
+        .call0()?
+        .getattr("ident")?;
     let get_ident = GET_IDENT.import(py, "_thread", "get_ident")?;
-    get_ident.call0()?.eq(main.bind(py))
+    get_ident.call0()?.eq(main)
 }
 
 /// A thread's wait, `true` if it finished before `until`. On the main

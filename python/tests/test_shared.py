@@ -5,7 +5,9 @@ notifications."""
 
 import _thread
 import asyncio
+import os
 import random
+import signal
 import threading
 import time
 
@@ -343,6 +345,48 @@ def test_ctrl_c_interrupts_a_blocked_main_thread_and_keeps_the_permit():
     timer.join()
     sem.release()
     assert sem.acquire(blocking=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_ctrl_c_interrupts_a_wait_in_a_child_forked_from_another_thread():
+    # In the child, the thread that forked is the main thread, the one that
+    # runs signal handlers: its waits must stay interruptible, although the
+    # parent's main thread had already waited (and been recognised) before.
+    lock = syncio.Lock()
+    lock.acquire()
+    assert not lock.acquire(timeout=0.01)  # a main-thread wait, first
+    lock.release()
+    pids = []
+
+    def forker():
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                lock.acquire()
+                threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+                lock.acquire()  # held by this thread: only Ctrl-C ends it
+            except KeyboardInterrupt:
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+
+    thread = threading.Thread(target=forker)
+    thread.start()
+    thread.join()
+    pid = pids[0]
+    deadline = time.monotonic() + 10
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the child's wait was not interrupted by Ctrl-C")
+        time.sleep(0.02)
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 @pytest.mark.parametrize("timeout", [None, 10])
