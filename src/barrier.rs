@@ -125,7 +125,8 @@ impl BarrierWaitResult {
 /// arrived, or callers queued while the previous cycle was released make a
 /// full cycle when that release ends), its callers are committed: one
 /// dropped before its release has passed (the cycle is released without
-/// it, and its index is not given to another). If the caller chosen to
+/// it: the others are numbered in arrival order, the releaser keeps
+/// `parties - 1`, and one index goes unused). If the caller chosen to
 /// release a tripped cycle is dropped before it runs, another caller of that
 /// cycle takes the role (with none left, the cycle ends without running
 /// its action).
@@ -660,7 +661,12 @@ impl BarrierWait<'_> {
             }
         }
         let outcome = match node.state() {
-            WaitState::Notified(_) => barrier.on_notified(node),
+            WaitState::Notified(_) => {
+                // Finished whatever happens next (an action run by this
+                // caller may panic).
+                *this.done = true;
+                barrier.on_notified(node)
+            }
             // Still queued after `leave_and_break` refused: its cycle has
             // tripped and its release is coming.
             WaitState::Queued => return Poll::Pending,

@@ -1115,12 +1115,11 @@ impl Semaphore {
                 Err(_) => {}
             }
         }
-        // The waker is cloned before anything changes (a clone is its
-        // owner's code and may panic: after WAITERS went up, that left the
+        // The waker is cloned before anything changes: a clone is its
+        // owner's code and may panic (after WAITERS went up, that left the
         // flag set with nobody queued, and the semaphore refused every
-        // caller), and dropped before permits are taken (its drop may panic
-        // too). Declared before the guard, it is dropped after the lock.
-        let mut waker = Some(cx.waker().clone());
+        // caller). Declared before the guard, it is dropped after the lock.
+        let waker = cx.waker().clone();
         let mut q = self.queue.lock();
         let mut s = self.state.load(Ordering::Acquire);
         loop {
@@ -1129,28 +1128,30 @@ impl Semaphore {
             }
             let may_take = s & WAITERS == 0 || self.may_barge(s);
             let (new, took) = if may_take && s >> SHIFT >= n {
-                drop(waker.take());
                 (s - (n << SHIFT), true)
             } else if s & WAITERS != 0 {
                 break;
             } else {
-                if waker.is_none() {
-                    waker = Some(cx.waker().clone());
-                }
                 (s | WAITERS, false)
             };
             match self
                 .state
                 .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Acquire)
             {
-                Ok(_) if took => return Poll::Ready(Ok(())),
+                Ok(_) if took => {
+                    // Permits came back meanwhile. The unused waker is
+                    // dropped after the lock; its drop may panic, and then
+                    // the permits go back.
+                    drop(q);
+                    let taken = TakenPermits { sem: self, n };
+                    drop(waker);
+                    std::mem::forget(taken);
+                    return Poll::Ready(Ok(()));
+                }
                 Ok(_) => break,
                 Err(actual) => s = actual,
             }
         }
-        // WAITERS is up: set by someone queued ahead (nothing changes if the
-        // clone panics here), or by us, with the waker already cloned.
-        let waker = waker.unwrap_or_else(|| cx.waker().clone());
         if q.is_empty() && self.barging.is_some() {
             q.front_deadline = self.starving_from(Instant::now());
         }

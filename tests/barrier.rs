@@ -513,7 +513,8 @@ fn breaking_off_a_member_while_its_tripped_cycle_runs_the_action_waits_for_the_r
 }
 
 /// A member dropped after its cycle tripped has passed: the cycle is
-/// released without it, and its index is not given to another.
+/// released without it (the others numbered in arrival order, the leader
+/// keeping the last index).
 #[test]
 fn a_member_dropped_after_its_cycle_tripped_has_passed() {
     let g = Gated::new(3);

@@ -236,3 +236,57 @@ fn a_panicking_wake_leaves_the_others_woken_in_order() {
         ready(w.as_mut());
     }
 }
+
+/// Found in review: an acquire that clones its waker before taking the
+/// queue lock, and then finds permits released meanwhile, dropped the
+/// unused clone under the lock. A waker's drop is its owner's code and may
+/// use the semaphore (here: its `Debug`, which takes the queue lock).
+#[test]
+fn an_unused_waker_clone_is_dropped_after_the_queue_lock() {
+    use std::sync::mpsc;
+    use std::sync::OnceLock;
+
+    static SEM: OnceLock<&'static Semaphore> = OnceLock::new();
+    static ARMED: AtomicBool = AtomicBool::new(false);
+    static DROPPED_UNDER_LOCK: AtomicBool = AtomicBool::new(false);
+
+    /// Whether the queue lock is held, asked from another thread.
+    fn queue_lock_is_held() -> bool {
+        let sem = *SEM.get().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = format!("{sem:?}");
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(Duration::from_millis(500)).is_err()
+    }
+    fn clone(p: *const ()) -> RawWaker {
+        if ARMED.load(SeqCst) {
+            // A release racing the acquire, on cue: after its lock-free
+            // attempt failed, before it takes the queue lock.
+            SEM.get().unwrap().release(1).unwrap();
+        }
+        RawWaker::new(p, &VTABLE)
+    }
+    fn noop(_: *const ()) {}
+    fn drop(_: *const ()) {
+        if ARMED.swap(false, SeqCst) && queue_lock_is_held() {
+            DROPPED_UNDER_LOCK.store(true, SeqCst);
+        }
+    }
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, drop);
+
+    let sem: &'static Semaphore = Box::leak(Box::new(Semaphore::new(0)));
+    SEM.set(sem).unwrap();
+    // SAFETY: the vtable's functions ignore the data pointer.
+    let waker = unsafe { Waker::from_raw(RawWaker::new(std::ptr::null(), &VTABLE)) };
+    let mut acquire = pin!(sem.acquire());
+    ARMED.store(true, SeqCst);
+    let permit = match poll_once(acquire.as_mut(), &waker) {
+        std::task::Poll::Ready(permit) => permit.unwrap(),
+        std::task::Poll::Pending => panic!("the permit released meanwhile is taken"),
+    };
+    assert!(!DROPPED_UNDER_LOCK.load(SeqCst));
+    std::mem::drop(permit);
+    assert_eq!(sem.available_permits(), 1);
+}
