@@ -417,7 +417,12 @@ impl Barrier {
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued => {
-                if self.queue.lock().register_waker(node, cx.waker()) {
+                let mut stale = None;
+                if self
+                    .queue
+                    .lock()
+                    .register_waker(node, cx.waker(), &mut stale)
+                {
                     return Poll::Pending;
                 }
                 return self.on_notified(node);

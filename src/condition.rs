@@ -580,8 +580,13 @@ impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
                 Phase::Start => unreachable!("started above"),
                 Phase::Waiting => {
                     let node = this.node.as_ref();
+                    let mut stale = None;
                     if node.state() == WaitState::Queued
-                        && this.cond.queue.lock().register_waker(node, cx.waker())
+                        && this
+                            .cond
+                            .queue
+                            .lock()
+                            .register_waker(node, cx.waker(), &mut stale)
                     {
                         return Poll::Pending;
                     }

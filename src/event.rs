@@ -259,7 +259,12 @@ impl Event {
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued => {
-                if self.queue.lock().register_waker(node, cx.waker()) {
+                let mut stale = None;
+                if self
+                    .queue
+                    .lock()
+                    .register_waker(node, cx.waker(), &mut stale)
+                {
                     return Poll::Pending;
                 }
                 node.take_notification();

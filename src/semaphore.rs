@@ -1045,8 +1045,9 @@ impl Semaphore {
                 }
                 return Poll::Ready(Ok(()));
             }
+            let mut stale = None;
             let mut q = self.queue.lock();
-            if !q.register_waker(node, cx.waker()) {
+            if !q.register_waker(node, cx.waker(), &mut stale) {
                 drop(q);
                 return Poll::Ready(Self::finish(node));
             }
@@ -1098,8 +1099,9 @@ impl Semaphore {
                 return self.poll_queued_barging(node, n, cx);
             }
             WaitState::Queued => {
+                let mut stale = None;
                 let mut q = self.queue.lock();
-                if q.register_waker(node, cx.waker()) {
+                if q.register_waker(node, cx.waker(), &mut stale) {
                     return Poll::Pending;
                 }
                 drop(q);

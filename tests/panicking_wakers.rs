@@ -290,3 +290,77 @@ fn an_unused_waker_clone_is_dropped_after_the_queue_lock() {
     std::mem::drop(permit);
     assert_eq!(sem.available_permits(), 1);
 }
+
+/// Runs `uses_the_lock` on another thread: `true` if it could not finish
+/// (the primitive's queue lock is held, by the thread asking).
+fn queue_lock_is_held(uses_the_lock: impl FnOnce() + Send + 'static) -> bool {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        uses_the_lock();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(Duration::from_millis(500)).is_err()
+}
+
+/// A waker that, when its last handle is dropped while armed, records
+/// whether the primitive's queue lock was held then.
+struct LockProbe {
+    uses_the_lock: Box<dyn Fn() + Send + Sync>,
+    armed: Arc<AtomicBool>,
+    under_lock: Arc<AtomicBool>,
+}
+
+impl Wake for LockProbe {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for LockProbe {
+    fn drop(&mut self) {
+        if self.armed.swap(false, SeqCst) {
+            let uses = std::mem::replace(&mut self.uses_the_lock, Box::new(|| {}));
+            self.under_lock
+                .store(queue_lock_is_held(move || uses()), SeqCst);
+        }
+    }
+}
+
+/// A wait polled again with another waker replaces the one it registered;
+/// the old one's drop (its owner's code, which may use the primitive) runs
+/// after the queue lock.
+#[test]
+fn a_replaced_waker_is_dropped_after_the_queue_lock() {
+    fn check<F: std::future::Future>(
+        wait: std::pin::Pin<&mut F>,
+        uses_the_lock: impl Fn() + Send + Sync + 'static,
+    ) {
+        let armed = Arc::new(AtomicBool::new(false));
+        let under_lock = Arc::new(AtomicBool::new(false));
+        let probe = Waker::from(Arc::new(LockProbe {
+            uses_the_lock: Box::new(uses_the_lock),
+            armed: Arc::clone(&armed),
+            under_lock: Arc::clone(&under_lock),
+        }));
+        let mut wait = wait;
+        assert!(poll_once(wait.as_mut(), &probe).is_pending());
+        drop(probe);
+        armed.store(true, SeqCst);
+        let (_count, other) = counting_waker();
+        assert!(poll_once(wait.as_mut(), &other).is_pending());
+        assert!(
+            !armed.load(SeqCst),
+            "the old waker was replaced and dropped"
+        );
+        assert!(!under_lock.load(SeqCst), "dropped under the queue lock");
+    }
+    let sem: &'static Semaphore = Box::leak(Box::new(Semaphore::new(0)));
+    check(pin!(sem.acquire()), move || drop(format!("{sem:?}")));
+    let barging: &'static Semaphore =
+        Box::leak(Box::new(Semaphore::with_fairness(0, Fairness::BARGING)));
+    check(pin!(barging.acquire()), move || {
+        drop(format!("{barging:?}"))
+    });
+    let e: &'static Event = Box::leak(Box::new(Event::new()));
+    check(pin!(e.wait()), move || drop(format!("{e:?}")));
+    let b: &'static Barrier = Box::leak(Box::new(Barrier::new(2).unwrap()));
+    check(pin!(b.wait()), move || drop(format!("{b:?}")));
+}

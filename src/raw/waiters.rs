@@ -460,8 +460,15 @@ impl<T> QueueGuard<'_, T> {
     }
 
     /// Replaces the waker of `node` if it is still queued here (returns
-    /// `true`); returns `false` if it is not queued in this queue.
-    pub(crate) fn register_waker(&mut self, node: Pin<&Waiter>, waker: &Waker) -> bool {
+    /// `true`); returns `false` if it is not queued in this queue. A waker
+    /// replaced goes into `stale`, for the caller to drop after the lock, as
+    /// with [`remove`](Self::remove).
+    pub(crate) fn register_waker(
+        &mut self,
+        node: Pin<&Waiter>,
+        waker: &Waker,
+        stale: &mut Option<Waker>,
+    ) -> bool {
         if !self.is_linked_here(&node) {
             return false;
         }
@@ -469,7 +476,12 @@ impl<T> QueueGuard<'_, T> {
         let slot: &mut Option<Waker> = unsafe { &mut *node.waker.get() };
         match slot {
             Some(w) if w.will_wake(waker) => {}
-            _ => *slot = Some(waker.clone()),
+            _ => {
+                debug_assert!(stale.is_none(), "one stale waker per registration");
+                // Cloned first: a panicking clone leaves the slot as it was.
+                let new = waker.clone();
+                *stale = slot.replace(new);
+            }
         }
         true
     }
@@ -987,7 +999,7 @@ mod tests {
         let b = b.into_ref();
         q2.lock().push_back(b, 1, Waker::noop().clone());
         assert!(!q2.lock().remove(a, &mut None));
-        assert!(!q2.lock().register_waker(a, Waker::noop()));
+        assert!(!q2.lock().register_waker(a, Waker::noop(), &mut None));
         assert!(q1.lock().remove(a, &mut None));
         assert!(q2.lock().remove(b, &mut None));
     }
