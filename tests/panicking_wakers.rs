@@ -318,8 +318,7 @@ impl Drop for LockProbe {
     fn drop(&mut self) {
         if self.armed.swap(false, SeqCst) {
             let uses = std::mem::replace(&mut self.uses_the_lock, Box::new(|| {}));
-            self.under_lock
-                .store(queue_lock_is_held(move || uses()), SeqCst);
+            self.under_lock.store(queue_lock_is_held(uses), SeqCst);
         }
     }
 }
