@@ -239,6 +239,13 @@ impl Lock {
         self.inner.sem.release(1).map_err(|_| NotLockedError)
     }
 
+    /// Not part of the API: support for the Python bindings' `fork()` (see
+    /// [`Semaphore::forget_waiters`](crate::Semaphore::forget_waiters)).
+    #[doc(hidden)]
+    pub fn forget_waiters(&self) {
+        self.inner.sem.forget_waiters();
+    }
+
     fn guard<'a>(&'a self, inner: MutexGuard<'a, ()>) -> LockGuard<'a> {
         LockGuard { lock: self, inner }
     }

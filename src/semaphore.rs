@@ -368,6 +368,27 @@ impl Semaphore {
         wakes.wake_all();
     }
 
+    /// Not part of the API: support for the Python bindings' `fork()`.
+    ///
+    /// Takes every waiter out of the queue without serving it. Each is left
+    /// as if it had never queued and is woken: a waiter whose owner still
+    /// runs polls again and queues anew, at the back. The permit count and
+    /// the closed flag are unchanged.
+    ///
+    /// In a child process just forked from a multi-threaded one, the waiting
+    /// threads do not exist: without this, a release hands the permits to
+    /// one of them and they are never seen again.
+    #[doc(hidden)]
+    pub fn forget_waiters(&self) {
+        let mut wakes = WakeList::new();
+        let mut q = self.queue.lock();
+        while q.reset_front(&mut wakes) {}
+        q.front_deadline = None;
+        self.state.fetch_and(!(WAITERS | HANDOFF), Release);
+        drop(q);
+        wakes.wake_all();
+    }
+
     /// Takes `n` permits if they are free and nobody is queued. One CAS in
     /// the uncontended case. Returns the state word it left (a permit's
     /// release hint, see [`Held`]).

@@ -927,3 +927,46 @@ fn barging_starving_multi_permit_waiter_is_served() {
     assert!(sem.try_acquire().is_ok());
     assert!(format!("{sem:?}").contains("waiters: 0"));
 }
+
+/// `forget_waiters` (for the Python bindings' `fork()`): every waiter leaves
+/// the queue unserved and is woken; one that still runs starts over, at the
+/// back; the count is unchanged and the next release is not handed to a
+/// forgotten waiter.
+#[test]
+fn forget_waiters_leaves_the_count_and_lets_live_waiters_start_over() {
+    for fairness in [syncio::Fairness::Fifo, syncio::Fairness::BARGING] {
+        let sem = Semaphore::with_fairness(0, fairness);
+        let (woken_a, waker_a) = counting_waker();
+        let (woken_b, waker_b) = counting_waker();
+        let mut a = std::pin::pin!(sem.acquire());
+        let mut b = std::pin::pin!(sem.acquire());
+        assert!(poll_once(a.as_mut(), &waker_a).is_pending());
+        assert!(poll_once(b.as_mut(), &waker_b).is_pending());
+        sem.forget_waiters();
+        assert_eq!((woken_a.count(), woken_b.count()), (1, 1), "{fairness:?}");
+        sem.release(1).unwrap();
+        assert_eq!(
+            sem.available_permits(),
+            1,
+            "not handed to a forgotten waiter"
+        );
+        // `b` runs first now and starts over: it takes the free permit.
+        let permit = ready(b.as_mut()).unwrap();
+        assert!(is_pending(a.as_mut()), "`a` queues anew");
+        drop(permit);
+        drop(ready(a.as_mut()).unwrap());
+        assert_eq!(sem.available_permits(), 1);
+    }
+    // A blocked thread starts over too, and is served by a later release.
+    let sem = Semaphore::new(0);
+    std::thread::scope(|s| {
+        let t = s.spawn(|| sem.acquire_blocking().unwrap().forget());
+        while format!("{sem:?}").contains("waiters: 0") {
+            std::thread::yield_now();
+        }
+        sem.forget_waiters();
+        sem.release(1).unwrap();
+        t.join().unwrap();
+    });
+    assert_eq!(sem.available_permits(), 0);
+}

@@ -834,6 +834,40 @@ where
     }
 }
 
+/// Bumped in a child process just after `fork()` (`os.register_at_fork`,
+/// set up by the package's `__init__`).
+static FORK_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Called in the child after `os.fork()`: objects learn of it on their next
+/// use (see [`ForkEpoch`]).
+#[pyfunction]
+pub(crate) fn _after_fork_in_child() {
+    FORK_EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The fork epoch a lock or semaphore last saw. In a child forked while
+/// other threads waited on it, those threads do not exist, and a FIFO
+/// release would hand them the permit for good (threading's lock, a bare
+/// counter, has no such queue). So on its first use in the child, the
+/// object forgets its waiters (`Semaphore::forget_waiters`): those that
+/// still run start over.
+pub(crate) struct ForkEpoch(AtomicU64);
+
+impl ForkEpoch {
+    pub(crate) fn new() -> Self {
+        ForkEpoch(AtomicU64::new(FORK_EPOCH.load(Ordering::Relaxed)))
+    }
+
+    /// Runs `forget` on the first use after a fork (once per fork).
+    #[inline]
+    pub(crate) fn check(&self, forget: impl FnOnce()) {
+        let now = FORK_EPOCH.load(Ordering::Relaxed);
+        if self.0.load(Ordering::Relaxed) != now && self.0.swap(now, Ordering::Relaxed) != now {
+            forget();
+        }
+    }
+}
+
 /// Whether the caller is Python's main thread, the one that runs signal
 /// handlers. Asked each time, not cached: in a child forked from another
 /// thread, the forking thread is the main thread (threading updates its

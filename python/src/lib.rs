@@ -51,6 +51,7 @@ fn _syncio(m: &Bound<'_, PyModule>) -> PyResult<()> {
         .getattr("TIMEOUT_MAX")?
         .extract()?;
     let _ = TIMEOUT_MAX.set(max);
+    m.add_function(wrap_pyfunction!(bridge::_after_fork_in_child, m)?)?;
     m.add_class::<bridge::Waiter>()?;
     m.add_class::<bridge::Ready>()?;
     m.add_class::<semaphore::Semaphore>()?;

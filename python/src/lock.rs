@@ -10,7 +10,8 @@ use pyo3::{PyTraverseError, PyVisit};
 use syncio::Fairness;
 
 use crate::bridge::{
-    block_thread, lock_timeout, ready, AsyncioWaiters, Keeper, Outcome, Truthy, Until, Waiter,
+    block_thread, lock_timeout, ready, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Truthy, Until,
+    Waiter,
 };
 
 /// A lock usable from threads and asyncio tasks at once: threading's
@@ -24,6 +25,7 @@ pub(crate) struct Lock {
     asyncio: bool,
     /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
     keep: Keeper,
+    fork: ForkEpoch,
 }
 
 fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + Send + 'static {
@@ -60,6 +62,7 @@ impl Lock {
             asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
             asyncio: _asyncio,
             keep: Keeper::default(),
+            fork: ForkEpoch::new(),
         }
     }
 
@@ -68,6 +71,7 @@ impl Lock {
     #[pyo3(signature = (blocking=Truthy(true), timeout=-1.0))]
     fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: f64) -> PyResult<bool> {
         let until = lock_timeout(blocking.0, timeout)?;
+        self.after_fork();
         if self.try_take() {
             return Ok(true);
         }
@@ -76,6 +80,7 @@ impl Lock {
 
     /// `with lock:` acquires, waiting as long as it takes.
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
+        self.after_fork();
         if self.try_take() {
             return Ok(true);
         }
@@ -96,6 +101,7 @@ impl Lock {
     /// Releases the lock (from any thread); `RuntimeError` if it is not
     /// locked.
     fn release(&self) -> PyResult<()> {
+        self.after_fork();
         self.core.release().map_err(|_| {
             PyRuntimeError::new_err(if self.asyncio {
                 "Lock is not acquired."
@@ -179,6 +185,12 @@ fn take(lock: &syncio::Lock) -> bool {
 }
 
 impl Lock {
+    /// See [`ForkEpoch`].
+    #[inline]
+    fn after_fork(&self) {
+        self.fork.check(|| self.core.forget_waiters());
+    }
+
     #[inline]
     fn try_take(&self) -> bool {
         take(&self.core)

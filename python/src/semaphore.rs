@@ -11,7 +11,8 @@ use pyo3::{PyTraverseError, PyVisit};
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
 use crate::bridge::{
-    block_thread, ready, sem_timeout, AsyncioWaiters, Keeper, Outcome, Truthy, Until, Waiter,
+    block_thread, ready, sem_timeout, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Truthy, Until,
+    Waiter,
 };
 
 /// The core, shared by every view of the semaphore.
@@ -89,6 +90,7 @@ pub(crate) struct Semaphore {
     asyncio: bool,
     /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
     keep: Keeper,
+    fork: ForkEpoch,
 }
 
 #[pymethods]
@@ -125,6 +127,7 @@ impl Semaphore {
             })),
             asyncio: _asyncio,
             keep: Keeper::default(),
+            fork: ForkEpoch::new(),
         })
     }
 
@@ -134,6 +137,7 @@ impl Semaphore {
     #[pyo3(signature = (blocking=Truthy(true), timeout=None))]
     fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: Option<f64>) -> PyResult<bool> {
         let until = sem_timeout(blocking.0, timeout)?;
+        self.after_fork();
         if self.try_take() {
             return Ok(true);
         }
@@ -142,6 +146,7 @@ impl Semaphore {
 
     /// `with sem:` takes a permit, waiting as long as it takes.
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
+        self.after_fork();
         if self.try_take() {
             return Ok(true);
         }
@@ -169,6 +174,7 @@ impl Semaphore {
         if n == 0 {
             return Err(PyValueError::new_err("n must be one or more"));
         }
+        self.after_fork();
         match self.core.sem().release(n) {
             Ok(()) => Ok(()),
             Err(ReleaseError::AboveBound { .. }) => Err(PyValueError::new_err(if self.asyncio {
@@ -250,6 +256,12 @@ impl Semaphore {
 }
 
 impl Semaphore {
+    /// See [`ForkEpoch`].
+    #[inline]
+    fn after_fork(&self) {
+        self.fork.check(|| self.core.sem().forget_waiters());
+    }
+
     #[inline]
     fn try_take(&self) -> bool {
         self.core.try_take()

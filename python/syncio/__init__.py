@@ -13,7 +13,9 @@ Waits are FIFO and cancellation-safe: a cancelled task or a timed-out thread
 loses no permit and no notification.
 """
 
-from . import asyncio, threading
+import os as _os
+
+from . import _syncio, asyncio, threading
 from ._dual import (
     Barrier,
     BoundedSemaphore,
@@ -35,3 +37,9 @@ __all__ = [
     "asyncio",
     "threading",
 ]
+
+# In a child process forked while other threads waited on a lock or a
+# semaphore, those threads do not exist: each object forgets its waiters on
+# its first use there, instead of handing them its permits for good.
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_syncio._after_fork_in_child)

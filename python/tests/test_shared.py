@@ -347,6 +347,19 @@ def test_ctrl_c_interrupts_a_blocked_main_thread_and_keeps_the_permit():
     assert sem.acquire(blocking=False)
 
 
+def _exit_code_within(pid, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return None
+        time.sleep(0.02)
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_ctrl_c_interrupts_a_wait_in_a_child_forked_from_another_thread():
     # In the child, the thread that forked is the main thread, the one that
@@ -375,18 +388,39 @@ def test_ctrl_c_interrupts_a_wait_in_a_child_forked_from_another_thread():
     thread = threading.Thread(target=forker)
     thread.start()
     thread.join()
-    pid = pids[0]
-    deadline = time.monotonic() + 10
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            pytest.fail("the child's wait was not interrupted by Ctrl-C")
-        time.sleep(0.02)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert _exit_code_within(pids[0], 10) == 0, "Ctrl-C did not end the child's wait"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda fair: syncio.Lock(fair=fair),
+        lambda fair: syncio.Semaphore(1, fair=fair),
+        lambda fair: syncio.BoundedSemaphore(1, fair=fair),
+    ],
+)
+@pytest.mark.parametrize("fair", [True, False])
+def test_a_child_forked_while_a_thread_waits_can_take_the_lock_again(make, fair):
+    # threading's lock is a bare counter: in the child, released, it can be
+    # taken again. Here the waiting thread is queued, and in the child it
+    # does not exist: the release must not be handed to it.
+    lock = make(fair)
+    lock.acquire()
+    waiter = threading.Thread(target=lambda: (lock.acquire(), lock.release()))
+    waiter.start()
+    time.sleep(0.1)  # queued
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            lock.release()
+            code = 0 if lock.acquire(timeout=2) else 1
+        finally:
+            os._exit(code)
+    assert _exit_code_within(pid, 10) == 0
+    lock.release()
+    waiter.join()
 
 
 @pytest.mark.parametrize("timeout", [None, 10])

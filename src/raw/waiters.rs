@@ -540,6 +540,25 @@ impl<T> QueueGuard<'_, T> {
         true
     }
 
+    /// Unlinks the oldest waiter without serving it: it is left `Idle`, as
+    /// if it had never queued, and its waker moves into `wakes` so that, if
+    /// its owner still runs, it polls again and starts over. Returns `false`
+    /// if the queue was empty.
+    pub(crate) fn reset_front(&mut self, wakes: &mut WakeList) -> bool {
+        let Some(ptr) = self.inner.head else {
+            return false;
+        };
+        // SAFETY: `head` is linked into this queue, whose lock we hold.
+        let node = unsafe { ptr.as_ref() };
+        self.unlink_head(node);
+        // SAFETY: under the lock; the node was linked here.
+        if let Some(w) = unsafe { (*node.waker.get()).take() } {
+            wakes.push(w);
+        }
+        node.state.store(IDLE, Release);
+        true
+    }
+
     /// Notifies the waiter at position `index` (0 = oldest) as
     /// [`notify_front`](Self::notify_front) does. Returns `false` if fewer
     /// than `index + 1` waiters are queued. Walks `index` links.
