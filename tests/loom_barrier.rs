@@ -92,6 +92,23 @@ fn abort_racing_an_arrival() {
     });
 }
 
+type WaitResult = Result<syncio::BarrierWaitResult, BrokenBarrierError>;
+
+/// A two-party barrier: a thread waits with a zero time-out while this
+/// thread arrives last. Returns (the timed wait's result, the last one's).
+fn race_a_timeout_with_the_last_arrival(b: &Arc<Barrier>) -> (WaitResult, WaitResult) {
+    let b2 = b.clone();
+    let timed = thread::spawn(move || b2.wait_timeout(std::time::Duration::ZERO));
+    let mut last = Box::pin(b.wait());
+    let last_result = match poll_noop(last.as_mut()) {
+        Poll::Ready(r) => r,
+        // Arrived first: the other side times out (and breaks it, unless
+        // the cycle tripped first).
+        Poll::Pending => loom::future::block_on(last),
+    };
+    (timed.join().unwrap(), last_result)
+}
+
 #[test]
 fn timeout_racing_the_last_arrival() {
     // Regression (found in review): a timed-out waiter that had just been
@@ -99,16 +116,7 @@ fn timeout_racing_the_last_arrival() {
     // cycle tripped and both pass, or the time-out won and both are broken.
     loom::model(|| {
         let b = Arc::new(Barrier::new(2).unwrap());
-        let b2 = b.clone();
-        let timed = thread::spawn(move || b2.wait_timeout(std::time::Duration::ZERO));
-        let mut last = Box::pin(b.wait());
-        let last_result = match poll_noop(last.as_mut()) {
-            Poll::Ready(r) => r,
-            // Arrived first: the other side times out and breaks it.
-            Poll::Pending => loom::future::block_on(last),
-        };
-        let timed_result = timed.join().unwrap();
-        match (timed_result, last_result) {
+        match race_a_timeout_with_the_last_arrival(&b) {
             (Ok(a), Ok(b_)) => {
                 assert!(a.is_leader() != b_.is_leader());
                 assert!(!b.is_broken());
@@ -135,16 +143,9 @@ fn timeout_racing_the_action_of_its_tripped_cycle() {
             })
             .unwrap(),
         );
-        let b2 = b.clone();
-        let timed = thread::spawn(move || b2.wait_timeout(std::time::Duration::ZERO));
-        let mut last = Box::pin(b.wait());
-        let last_result = match poll_noop(last.as_mut()) {
-            Poll::Ready(r) => r,
-            Poll::Pending => loom::future::block_on(last),
-        };
-        let timed_result = timed.join().unwrap();
+        let outcome = race_a_timeout_with_the_last_arrival(&b);
         let ran = ran.load(loom::sync::atomic::Ordering::SeqCst);
-        match (timed_result, last_result) {
+        match outcome {
             (Ok(a), Ok(b_)) => {
                 assert!(a.is_leader() != b_.is_leader());
                 assert_eq!(ran, 1);
