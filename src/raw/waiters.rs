@@ -530,14 +530,7 @@ impl<T> QueueGuard<'_, T> {
     /// waker into `wakes`. Returns `false` if the queue was empty.
     #[inline]
     pub(crate) fn notify_front(&mut self, code: usize, wakes: &mut WakeList) -> bool {
-        let Some(ptr) = self.inner.head else {
-            return false;
-        };
-        // SAFETY: `head` is linked into this queue, whose lock we hold.
-        let node = unsafe { ptr.as_ref() };
-        self.unlink_head(node);
-        Self::notify_unlinked(node, code, wakes);
-        true
+        self.pop_front(notified(code), wakes)
     }
 
     /// Unlinks the oldest waiter without serving it: it is left `Idle`, as
@@ -545,17 +538,20 @@ impl<T> QueueGuard<'_, T> {
     /// its owner still runs, it polls again and starts over. Returns `false`
     /// if the queue was empty.
     pub(crate) fn reset_front(&mut self, wakes: &mut WakeList) -> bool {
+        self.pop_front(IDLE, wakes)
+    }
+
+    /// Unlinks the oldest waiter, leaves it in `state` and moves its waker
+    /// into `wakes`. Returns `false` if the queue was empty.
+    #[inline]
+    fn pop_front(&mut self, state: usize, wakes: &mut WakeList) -> bool {
         let Some(ptr) = self.inner.head else {
             return false;
         };
         // SAFETY: `head` is linked into this queue, whose lock we hold.
         let node = unsafe { ptr.as_ref() };
         self.unlink_head(node);
-        // SAFETY: under the lock; the node was linked here.
-        if let Some(w) = unsafe { (*node.waker.get()).take() } {
-            wakes.push(w);
-        }
-        node.state.store(IDLE, Release);
+        Self::release_unlinked(node, state, wakes);
         true
     }
 
@@ -563,68 +559,59 @@ impl<T> QueueGuard<'_, T> {
     /// [`notify_front`](Self::notify_front) does. Returns `false` if fewer
     /// than `index + 1` waiters are queued. Walks `index` links.
     pub(crate) fn notify_at(&mut self, index: usize, code: usize, wakes: &mut WakeList) -> bool {
-        let mut cur = self.inner.head;
-        for _ in 0..index {
-            // SAFETY: every node reached from `head` is linked into this
-            // queue, whose lock we hold.
-            cur = cur.and_then(|n| unsafe { (*n.as_ref().links.get()).next });
-        }
-        let Some(ptr) = cur else {
+        let Some(ptr) = self.links().nth(index) else {
             return false;
         };
-        // SAFETY: as above.
+        // SAFETY: linked into this queue, whose lock we hold.
         let node = unsafe { ptr.as_ref() };
         self.unlink(node);
-        Self::notify_unlinked(node, code, wakes);
+        Self::release_unlinked(node, notified(code), wakes);
         true
     }
 
-    /// Sets the payload of every waiter from position `index` (0 = oldest)
-    /// to the back. Walks the whole queue.
-    pub(crate) fn set_need_from(&mut self, index: usize, need: usize) {
-        let mut cur = self.inner.head;
-        let mut at = 0;
-        while let Some(ptr) = cur {
+    /// The linked nodes, oldest first. The guard's borrow keeps the list
+    /// as it is while they are walked.
+    fn links(&self) -> impl Iterator<Item = NonNull<Waiter>> + '_ {
+        std::iter::successors(self.inner.head, |ptr| {
             // SAFETY: every node reached from `head` is linked into this
             // queue, whose lock we hold.
-            let node = unsafe { ptr.as_ref() };
-            if at >= index {
-                node.need.store(need, Relaxed);
-            }
-            // SAFETY: as above.
-            cur = unsafe { (*node.links.get()).next };
-            at += 1;
+            unsafe { (*ptr.as_ref().links.get()).next }
+        })
+    }
+
+    /// [`links`](Self::links), as references.
+    fn nodes(&self) -> impl Iterator<Item = &Waiter> + '_ {
+        // SAFETY: linked into this queue, whose lock we hold; nodes unlink
+        // before they are freed, and the guard's borrow keeps them linked.
+        self.links().map(|ptr| unsafe { ptr.as_ref() })
+    }
+
+    /// Sets the payload of every waiter from position `index` (0 = oldest)
+    /// to the back.
+    pub(crate) fn set_need_from(&mut self, index: usize, need: usize) {
+        for node in self.nodes().skip(index) {
+            node.need.store(need, Relaxed);
         }
     }
 
     /// The number of waiters at the front, in order, whose payload satisfies
-    /// `pred`. Walks them (and one more).
+    /// `pred`.
     pub(crate) fn count_front_while(&self, mut pred: impl FnMut(usize) -> bool) -> usize {
-        let mut cur = self.inner.head;
-        let mut n = 0;
-        while let Some(ptr) = cur {
-            // SAFETY: every node reached from `head` is linked into this
-            // queue, whose lock we hold.
-            let node = unsafe { ptr.as_ref() };
-            if !pred(node.need.load(Relaxed)) {
-                break;
-            }
-            n += 1;
-            // SAFETY: as above.
-            cur = unsafe { (*node.links.get()).next };
-        }
-        n
+        self.nodes()
+            .take_while(|node| pred(node.need.load(Relaxed)))
+            .count()
     }
 
-    /// Marks a node just unlinked from this queue `Notified(code)` and
-    /// moves its waker into `wakes`.
+    /// Leaves a node just unlinked from this queue in `state` (`Notified`,
+    /// or `Idle` to start over) and moves its waker into `wakes`.
     #[inline]
-    fn notify_unlinked(node: &Waiter, code: usize, wakes: &mut WakeList) {
-        // SAFETY: under the lock; the owner waits for `Notified`.
+    fn release_unlinked(node: &Waiter, state: usize, wakes: &mut WakeList) {
+        // SAFETY: under the lock; the node was linked here, and its owner
+        // waits for the state stored below.
         if let Some(w) = unsafe { (*node.waker.get()).take() } {
             wakes.push(w);
         }
-        node.state.store(notified(code), Release);
+        node.state.store(state, Release);
     }
 
     /// Unlinks `node` if it is queued here, leaving it `Idle`, and moves its
