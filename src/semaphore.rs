@@ -1050,12 +1050,10 @@ impl Semaphore {
                 if q.remove(node, &mut stale) {
                     self.after_leave_barging(&mut q, was_front, &mut wakes);
                     drop(q);
-                    // Wakers' code runs below and may panic before this poll
-                    // returns the permits: they go back if it does.
-                    let taken = TakenPermits { sem: self, n };
-                    wakes.wake_all();
-                    drop(stale);
-                    std::mem::forget(taken);
+                    self.while_holding_taken(n, || {
+                        wakes.wake_all();
+                        drop(stale);
+                    });
                     return Poll::Ready(Ok(()));
                 }
                 drop(q);
@@ -1162,13 +1160,10 @@ impl Semaphore {
                 .compare_exchange_weak(s, new, Ordering::Acquire, Ordering::Acquire)
             {
                 Ok(_) if took => {
-                    // Permits came back meanwhile. The unused waker is
-                    // dropped after the lock; its drop may panic, and then
-                    // the permits go back.
+                    // Permits came back meanwhile; the unused waker is
+                    // dropped after the lock.
                     drop(q);
-                    let taken = TakenPermits { sem: self, n };
-                    drop(waker);
-                    std::mem::forget(taken);
+                    self.while_holding_taken(n, || drop(waker));
                     return Poll::Ready(Ok(()));
                 }
                 Ok(_) => break,
@@ -1335,7 +1330,7 @@ impl Semaphore {
 }
 
 /// Permits a poll has taken and not yet returned, given back if it unwinds
-/// (forgotten once the poll returns them).
+/// (see [`Semaphore::while_holding_taken`]).
 struct TakenPermits<'a> {
     sem: &'a Semaphore,
     n: usize,
@@ -1344,6 +1339,17 @@ struct TakenPermits<'a> {
 impl Drop for TakenPermits<'_> {
     fn drop(&mut self) {
         self.sem.give_back(self.n);
+    }
+}
+
+impl Semaphore {
+    /// Runs `f`, wakers' code (a wake or a drop, which may panic), after a
+    /// poll took `n` permits and before it returns them: if `f` panics, the
+    /// permits go back.
+    fn while_holding_taken(&self, n: usize, f: impl FnOnce()) {
+        let taken = TakenPermits { sem: self, n };
+        f();
+        std::mem::forget(taken);
     }
 }
 
