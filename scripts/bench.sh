@@ -6,8 +6,9 @@
 #   scripts/bench.sh [N] [FILTER]
 #
 # N defaults to 4 (even: as many runs in each order). Without FILTER it
-# rewrites BENCHMARKS.md and benches/report.svg; with one (a criterion filter such as '^(3a|4_)') it only
-# runs the matching workloads and prints their ratios.
+# rewrites BENCHMARKS.md and benches/report.svg; with one (a criterion
+# filter such as '^(3a|4_)') it only runs the matching workloads and prints
+# their ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -243,23 +243,12 @@ fn a_panicking_wake_leaves_the_others_woken_in_order() {
 /// use the semaphore (here: its `Debug`, which takes the queue lock).
 #[test]
 fn an_unused_waker_clone_is_dropped_after_the_queue_lock() {
-    use std::sync::mpsc;
     use std::sync::OnceLock;
 
     static SEM: OnceLock<&'static Semaphore> = OnceLock::new();
     static ARMED: AtomicBool = AtomicBool::new(false);
     static DROPPED_UNDER_LOCK: AtomicBool = AtomicBool::new(false);
 
-    /// Whether the queue lock is held, asked from another thread.
-    fn queue_lock_is_held() -> bool {
-        let sem = *SEM.get().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = format!("{sem:?}");
-            let _ = tx.send(());
-        });
-        rx.recv_timeout(Duration::from_millis(500)).is_err()
-    }
     fn clone(p: *const ()) -> RawWaker {
         if ARMED.load(SeqCst) {
             // A release racing the acquire, on cue: after its lock-free
@@ -270,7 +259,10 @@ fn an_unused_waker_clone_is_dropped_after_the_queue_lock() {
     }
     fn noop(_: *const ()) {}
     fn drop(_: *const ()) {
-        if ARMED.swap(false, SeqCst) && queue_lock_is_held() {
+        let sem = *SEM.get().unwrap();
+        if ARMED.swap(false, SeqCst)
+            && queue_lock_is_held(move || std::mem::drop(format!("{sem:?}")))
+        {
             DROPPED_UNDER_LOCK.store(true, SeqCst);
         }
     }
