@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{
-    block, catch_raised, is_main_thread, raise_through_core, wait_timeout, Blocked, Keeper,
+    barrier_timeout, block, catch_raised, is_main_thread, raise_through_core, Blocked, Keeper,
     Outcome, Waiter,
 };
 
@@ -76,7 +76,7 @@ impl Barrier {
     /// caller's arrival is taken back and the barrier is not broken.
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let until = wait_timeout(timeout.or(self.timeout))?;
+        let until = barrier_timeout(timeout.or(self.timeout))?;
         let core = self.core.clone();
         if is_main_thread(py)? {
             let mut wait = std::pin::pin!(core.wait());

@@ -1104,6 +1104,7 @@ fn after(seconds: f64) -> Until {
     }
 }
 
+/// A NaN time-out: `ValueError`, with the message of threading's C lock.
 fn reject_nan(timeout: f64) -> PyResult<f64> {
     if timeout.is_nan() {
         return Err(PyValueError::new_err("Invalid value NaN (not a number)"));
@@ -1111,10 +1112,23 @@ fn reject_nan(timeout: f64) -> PyResult<f64> {
     Ok(timeout)
 }
 
+/// A time-out longer than `_thread.TIMEOUT_MAX` (infinity included):
+/// `OverflowError`, as every threading primitive raises for it, rather than
+/// a wait that never ends.
+fn reject_too_long(timeout: f64) -> PyResult<f64> {
+    if timeout > crate::timeout_max() {
+        return Err(PyOverflowError::new_err("timeout value is too large"));
+    }
+    Ok(timeout)
+}
+
 /// `threading.Lock.acquire(blocking=True, timeout=-1)`'s arguments, with the
-/// C lock's checks and messages.
+/// C lock's checks, in its order, and its messages.
 pub(crate) fn lock_timeout(blocking: bool, timeout: f64) -> PyResult<Until> {
-    let timeout = reject_nan(timeout)?;
+    // The C lock converts the time-out before looking at anything else: a
+    // NaN or one out of range either way is refused even when not blocking.
+    reject_nan(timeout)?;
+    reject_too_long(timeout.abs())?;
     if !blocking {
         if timeout != -1.0 {
             return Err(PyValueError::new_err(
@@ -1129,13 +1143,12 @@ pub(crate) fn lock_timeout(blocking: bool, timeout: f64) -> PyResult<Until> {
     if timeout < 0.0 {
         return Err(PyValueError::new_err("timeout value must be positive"));
     }
-    if timeout > crate::timeout_max() {
-        return Err(PyOverflowError::new_err("timeout value is too large"));
-    }
     Ok(after(timeout))
 }
 
 /// `threading.Semaphore.acquire(blocking=True, timeout=None)`'s arguments.
+/// A NaN time-out is a `ValueError` (threading's semaphore loops forever on
+/// one).
 pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Until> {
     match (blocking, timeout) {
         (false, Some(_)) => Err(PyValueError::new_err(
@@ -1143,15 +1156,27 @@ pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Unti
         )),
         (false, None) => Ok(Until::Now),
         (true, None) => Ok(Until::Forever),
-        (true, Some(t)) => Ok(after(reject_nan(t)?)),
+        (true, Some(t)) => Ok(after(reject_too_long(reject_nan(t)?)?)),
     }
 }
 
-/// A `wait(timeout=None)` argument (Event, Condition, Barrier): `None` waits
-/// forever, zero or less does not wait.
+/// `Event.wait(timeout=None)`'s and `Condition.wait`'s argument: `None`
+/// waits forever; zero, less, or NaN does not wait (threading's test is
+/// `timeout > 0`, which NaN fails).
 pub(crate) fn wait_timeout(timeout: Option<f64>) -> PyResult<Until> {
     match timeout {
         None => Ok(Until::Forever),
-        Some(t) => Ok(after(reject_nan(t)?)),
+        Some(t) if t.is_nan() => Ok(Until::Now),
+        Some(t) => Ok(after(reject_too_long(t)?)),
+    }
+}
+
+/// `Barrier.wait(timeout=None)`'s argument (or the barrier's default): as
+/// [`wait_timeout`], but a NaN is a `ValueError` (threading's barrier loops
+/// forever on one).
+pub(crate) fn barrier_timeout(timeout: Option<f64>) -> PyResult<Until> {
+    match timeout {
+        None => Ok(Until::Forever),
+        Some(t) => Ok(after(reject_too_long(reject_nan(t)?)?)),
     }
 }

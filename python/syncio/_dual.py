@@ -183,6 +183,12 @@ class Condition:
         saved = self._release_save()
         try:
             return waiter.wait(timeout)
+        except BaseException:
+            # A refused time-out raises before the wait starts, leaving the
+            # waiter queued; the traceback keeps it alive, and a queued waiter
+            # nobody waits on would swallow a notification.
+            waiter.close()
+            raise
         finally:
             self._acquire_restore(saved)
 
@@ -195,6 +201,9 @@ class Condition:
         while not result:
             if waittime is not None:
                 if endtime is None:
+                    if waittime != waittime:
+                        # threading's wait_for would loop forever on a NaN.
+                        raise ValueError("Invalid value NaN (not a number)")
                     endtime = _monotonic() + waittime
                 else:
                     waittime = endtime - _monotonic()

@@ -534,6 +534,198 @@ def test_errors_match_threading_and_asyncio():
         syncio.Condition().notify()
 
 
+
+def _timed_waits(module):
+    """Each thread-side wait that takes a time-out, as ``name -> (call,
+    check)``: ``call(timeout)`` waits on a fresh object where it has to wait;
+    ``check()`` asserts afterwards that the call left that object as it was."""
+
+    def semaphore(cls):
+        sem = cls(1)
+        assert sem.acquire()
+
+        def check():
+            assert not sem.acquire(blocking=False)
+            sem.release()
+            assert sem.acquire(blocking=False)
+
+        return (lambda t: sem.acquire(timeout=t)), check
+
+    def lock():
+        lock = module.Lock()
+        assert lock.acquire()
+
+        def check():
+            assert lock.locked()
+            lock.release()
+            assert lock.acquire(blocking=False)
+
+        return (lambda t: lock.acquire(timeout=t)), check
+
+    def event():
+        ev = module.Event()
+
+        def check():
+            assert not ev.is_set()
+            ev.set()
+            assert ev.wait(0)
+
+        return ev.wait, check
+
+    def condition(method):
+        cond = module.Condition()
+        pred = [False]
+
+        def call(t):
+            with cond:
+                if method == "wait":
+                    return cond.wait(t)
+                return cond.wait_for(lambda: pred[0], t)
+
+        def check():
+            # The lock is free again, and no waiter was left behind to
+            # swallow the next notification.
+            waiting, woke = threading.Event(), []
+
+            def waiter():
+                with cond:
+                    waiting.set()
+                    woke.append(cond.wait(5))
+
+            thread = threading.Thread(target=waiter)
+            thread.start()
+            assert waiting.wait(5)
+            with cond:  # free once the waiter waits
+                cond.notify(1)
+            thread.join()
+            assert woke == [True]
+
+        return call, check
+
+    def barrier(by_default):
+        def make(t):
+            return module.Barrier(2, timeout=t) if by_default else module.Barrier(2)
+
+        made = []
+
+        def call(t):
+            made.append(make(t))
+            return made[-1].wait() if by_default else made[-1].wait(t)
+
+        def check():
+            # Refused before arriving: the barrier is neither broken nor
+            # holding an arrival. (A default time-out of the wrong type is
+            # refused by syncio's constructor already, by threading's wait.)
+            if made:
+                assert not made[-1].broken and made[-1].n_waiting == 0
+            else:
+                assert by_default and module is syncio.threading
+
+        return call, check
+
+    return {
+        "Semaphore.acquire": lambda: semaphore(module.Semaphore),
+        "BoundedSemaphore.acquire": lambda: semaphore(module.BoundedSemaphore),
+        "Lock.acquire": lock,
+        "Event.wait": event,
+        "Condition.wait": lambda: condition("wait"),
+        "Condition.wait_for": lambda: condition("wait_for"),
+        "Barrier.wait": lambda: barrier(False),
+        "Barrier(timeout=).wait": lambda: barrier(True),
+    }
+
+
+def _within(seconds, call, *args):
+    """``call(*args)``'s result or exception, from a thread given
+    ``seconds``: a wait that does not end fails the test instead of hanging
+    it."""
+    outcome = []
+
+    def run():
+        try:
+            outcome.append(("returned", call(*args)))
+        except Exception as e:
+            outcome.append(("raised", e))
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"{call} did not return within {seconds} s"
+    return outcome[0]
+
+
+@pytest.mark.parametrize("name", sorted(_timed_waits(threading)))
+@pytest.mark.parametrize("timeout", [float("inf"), 1e100, _thread.TIMEOUT_MAX * 2])
+def test_a_time_out_past_timeout_max_is_an_overflow_error_as_in_threading(name, timeout):
+    # threading's primitives all refuse such a time-out (`None` is how to
+    # wait forever); a drop-in must not wait forever instead.
+    for module in (threading, syncio.threading):
+        call, check = _timed_waits(module)[name]()
+        kind, value = _within(5, call, timeout)
+        assert kind == "raised" and isinstance(value, OverflowError), (module, kind, value)
+        check()
+
+
+@pytest.mark.parametrize("name", sorted(_timed_waits(threading)))
+def test_a_nan_time_out_returns_false_where_threading_does_and_is_refused_where_it_hangs(
+    name,
+):
+    # threading's Event.wait and Condition.wait return False at once (their
+    # test is `timeout > 0`); its Lock refuses NaN with a ValueError; its
+    # Semaphore, Condition.wait_for and Barrier spin forever, and here they
+    # refuse NaN as the Lock does.
+    call, check = _timed_waits(syncio.threading)[name]()
+    kind, value = _within(5, call, float("nan"))
+    if name in ("Event.wait", "Condition.wait"):
+        assert (kind, value) == ("returned", False)
+        std_call, _ = _timed_waits(threading)[name]()
+        assert std_call(float("nan")) is False
+    else:
+        assert kind == "raised" and isinstance(value, ValueError), (kind, value)
+        assert "NaN" in str(value)
+    check()
+
+
+
+@pytest.mark.parametrize("name", sorted(_timed_waits(threading)))
+def test_a_time_out_of_the_wrong_type_is_a_type_error_and_leaves_nothing_behind(name):
+    # Regression: Condition.wait queued its waiter before the time-out was
+    # refused, and the exception's traceback kept that waiter alive: it
+    # swallowed the next notification.
+    for module in (threading, syncio.threading):
+        call, check = _timed_waits(module)[name]()
+        kept = []
+        try:
+            call("soon")
+        except TypeError as e:
+            kept.append(e)
+        assert len(kept) == 1, module
+        check()
+
+def test_lock_time_out_checks_run_in_threading_s_order():
+    # The C lock converts the time-out first: out of range either way is an
+    # OverflowError even when not blocking, or negative.
+    for module in (threading, syncio.threading):
+        lock = module.Lock()
+        for args, kwargs in [((False,), {"timeout": float("inf")}), ((), {"timeout": -1e100})]:
+            with pytest.raises(OverflowError):
+                lock.acquire(*args, **kwargs)
+        with pytest.raises(ValueError, match="non-blocking"):
+            lock.acquire(False, timeout=1)
+        with pytest.raises(ValueError, match="must be positive"):
+            lock.acquire(timeout=-2)
+        assert not lock.locked()
+
+
+def test_wait_for_consults_the_predicate_before_the_time_out():
+    # As threading's: a predicate already true is the answer, whatever the
+    # time-out (even one that would be refused).
+    for module in (threading, syncio.threading):
+        cond = module.Condition()
+        with cond:
+            assert cond.wait_for(lambda: "yes", float("nan")) == "yes"
+            assert cond.wait_for(lambda: "yes", float("inf")) == "yes"
+
 def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
     # asyncio's rule: while a task handed a permit has not resumed, a free
     # permit is not a newcomer's. Regression: if a thread took that free
