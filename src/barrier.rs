@@ -417,29 +417,31 @@ impl Barrier {
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued => {
+                // Cloned before locking (see `register_waker`).
+                let waker = cx.waker().clone();
                 let mut stale = None;
-                if self
-                    .queue
-                    .lock()
-                    .register_waker(node, cx.waker(), &mut stale)
-                {
+                if self.queue.lock().register_waker(node, waker, &mut stale) {
                     return Poll::Pending;
                 }
                 return self.on_notified(node);
             }
             WaitState::Notified(_) => return self.on_notified(node),
         }
+        // Cloned before locking: a clone is its owner's code, which may call
+        // back into this barrier (or panic). Declared before the guard, an
+        // unused clone is dropped after the lock.
+        let waker = cx.waker().clone();
         let mut q = self.queue.lock();
         match q.phase {
             Phase::Broken => Poll::Ready(Err(BrokenBarrierError)),
             Phase::Releasing => {
                 let tag = q.cycle.wrapping_add(1);
-                q.push_back(node, tag, cx.waker().clone());
+                q.push_back(node, tag, waker);
                 Poll::Pending
             }
             Phase::Filling if q.len() + 1 < self.parties => {
                 let tag = q.cycle;
-                q.push_back(node, tag, cx.waker().clone());
+                q.push_back(node, tag, waker);
                 Poll::Pending
             }
             Phase::Filling => {

@@ -73,7 +73,8 @@ pub trait ConditionGuard: Sized + sealed::Sealed {
     /// Re-acquires the lock.
     type Relock: Future<Output = Self>;
     #[doc(hidden)]
-    fn unlock(self) -> Self::Unlocked;
+    /// The lock this guard holds, to re-acquire once the guard is dropped.
+    fn unlocked(&self) -> Self::Unlocked;
     #[doc(hidden)]
     fn relock(lock: Self::Unlocked) -> Self::Relock;
 }
@@ -83,8 +84,8 @@ impl<T: ?Sized> sealed::Sealed for MutexGuard<'_, T> {}
 impl<'a, T: ?Sized> ConditionGuard for MutexGuard<'a, T> {
     type Unlocked = &'a Mutex<T>;
     type Relock = MutexLock<'a, T>;
-    fn unlock(self) -> &'a Mutex<T> {
-        MutexGuard::mutex(&self)
+    fn unlocked(&self) -> &'a Mutex<T> {
+        MutexGuard::mutex(self)
     }
     fn relock(lock: &'a Mutex<T>) -> MutexLock<'a, T> {
         lock.lock()
@@ -96,7 +97,7 @@ impl sealed::Sealed for LockGuard<'_> {}
 impl<'a> ConditionGuard for LockGuard<'a> {
     type Unlocked = &'a Lock;
     type Relock = LockAcquire<'a>;
-    fn unlock(self) -> &'a Lock {
+    fn unlocked(&self) -> &'a Lock {
         self.lock()
     }
     fn relock(lock: &'a Lock) -> LockAcquire<'a> {
@@ -114,7 +115,7 @@ impl sealed::Sealed for NoLock {}
 impl ConditionGuard for NoLock {
     type Unlocked = ();
     type Relock = std::future::Ready<NoLock>;
-    fn unlock(self) {}
+    fn unlocked(&self) {}
     fn relock((): ()) -> Self::Relock {
         std::future::ready(NoLock)
     }
@@ -518,16 +519,22 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         let this = self.project();
         debug_assert_eq!(*this.phase, Phase::Start);
         let node = this.node.into_ref();
+        // Cloned before locking: a clone is its owner's code, which may call
+        // back into this condition (or panic).
+        let waker = waker.clone();
         let mut q = this.cond.queue.lock();
-        q.push_back(node, 0, waker.clone());
+        q.push_back(node, 0, waker);
         this.cond.waiting.store(q.len(), Relaxed);
         drop(q);
         // Queued first, then unlocked: no notification can slip in between.
-        // The phase moves first, so that if unlocking panics (a waker woken by
-        // the hand-off may), the drop still takes the node out of the queue.
+        // The phase moves and the lock is recorded first, so that if
+        // unlocking panics (a waker woken by the hand-off may), the wait is
+        // whole: polled again it re-locks, dropped it passes a notification
+        // on.
         *this.phase = Phase::Waiting;
         let guard = this.guard.take().expect("guard present until first poll");
-        *this.lock = Some(guard.unlock());
+        *this.lock = Some(guard.unlocked());
+        drop(guard);
     }
 
     /// Runs the wait to completion on this thread: the guard, and whether it
@@ -581,13 +588,14 @@ impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
                 Phase::Waiting => {
                     let node = this.node.as_ref();
                     let mut stale = None;
-                    if node.state() == WaitState::Queued
-                        && this
-                            .cond
+                    // Cloned before locking (see `register_waker`).
+                    if node.state() == WaitState::Queued && {
+                        let waker = cx.waker().clone();
+                        this.cond
                             .queue
                             .lock()
-                            .register_waker(node, cx.waker(), &mut stale)
-                    {
+                            .register_waker(node, waker, &mut stale)
+                    } {
                         return Poll::Pending;
                     }
                     *this.notified = node.take_notification().is_some();

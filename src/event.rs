@@ -259,12 +259,10 @@ impl Event {
         match node.state() {
             WaitState::Idle => {}
             WaitState::Queued => {
+                // Cloned before locking (see `register_waker`).
+                let waker = cx.waker().clone();
                 let mut stale = None;
-                if self
-                    .queue
-                    .lock()
-                    .register_waker(node, cx.waker(), &mut stale)
-                {
+                if self.queue.lock().register_waker(node, waker, &mut stale) {
                     return Poll::Pending;
                 }
                 node.take_notification();
@@ -348,6 +346,11 @@ impl fmt::Debug for Event {
 
 pin_project! {
     /// The future returned by [`Event::wait`].
+    ///
+    /// Unlike the other waits of this crate, it does not panic if polled
+    /// again after it completed: it is then a new wait (ready at once if the
+    /// flag is up, else queued again until the next `set`). The flag has no
+    /// owner, so there is nothing a second completion could take twice.
     #[must_use = "futures do nothing unless polled"]
     pub struct EventWait<'a> {
         event: &'a Event,

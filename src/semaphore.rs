@@ -1065,8 +1065,9 @@ impl Semaphore {
                 return Poll::Ready(Ok(()));
             }
             let mut stale = None;
+            let waker = cx.waker().clone();
             let mut q = self.queue.lock();
-            if !q.register_waker(node, cx.waker(), &mut stale) {
+            if !q.register_waker(node, waker, &mut stale) {
                 drop(q);
                 return Poll::Ready(Self::finish(node));
             }
@@ -1119,8 +1120,9 @@ impl Semaphore {
             }
             WaitState::Queued => {
                 let mut stale = None;
+                let waker = cx.waker().clone();
                 let mut q = self.queue.lock();
-                if q.register_waker(node, cx.waker(), &mut stale) {
+                if q.register_waker(node, waker, &mut stale) {
                     return Poll::Pending;
                 }
                 drop(q);
@@ -1355,6 +1357,16 @@ impl Semaphore {
 
 #[cold]
 #[inline(never)]
+/// The permits of two merged permits: a capacity overflow past
+/// [`MAX_PERMITS`] panics (a larger count would not fit the state word, and
+/// its drop could not give it back).
+fn merged(a: usize, b: usize) -> usize {
+    match a.checked_add(b) {
+        Some(total) if total <= MAX_PERMITS => total,
+        _ => panic!("syncio: merged permits would exceed MAX_PERMITS ({MAX_PERMITS})"),
+    }
+}
+
 fn give_back_failed(e: ReleaseError) -> ! {
     panic!("syncio: cannot return permits to the semaphore: {e}");
 }
@@ -1670,13 +1682,18 @@ impl<'a> SemaphorePermit<'a> {
     ///
     /// # Panics
     ///
-    /// If the two permits come from different semaphores.
+    /// If the two permits come from different semaphores, or if together
+    /// they would hold more than [`MAX_PERMITS`] (possible only after raw
+    /// [`Semaphore::release`] calls put more in circulation). Nothing is
+    /// lost then: this permit is unchanged, and `other` gives its permits
+    /// back as it drops.
     pub fn merge(&mut self, mut other: Self) {
         assert!(
             std::ptr::eq(self.sem, other.sem),
             "merging permits from different semaphores"
         );
-        self.held = Held::plain(self.held.permits() + other.held.permits());
+        let total = merged(self.held.permits(), other.held.permits());
+        self.held = Held::plain(total);
         other.held = Held::plain(0);
     }
 }
@@ -1687,7 +1704,9 @@ impl Drop for SemaphorePermit<'_> {
     /// # Panics
     ///
     /// Only if raw [`Semaphore::release`] calls pushed the count so close to
-    /// [`MAX_PERMITS`] that these permits no longer fit.
+    /// [`MAX_PERMITS`] that these permits no longer fit. They are not given
+    /// back then (the semaphore cannot hold them), and the count is left as
+    /// it was.
     #[inline]
     fn drop(&mut self) {
         match self.held.hint() {
@@ -1746,13 +1765,16 @@ impl<S: AsRef<Semaphore>> OwnedSemaphorePermit<S> {
     ///
     /// # Panics
     ///
-    /// If the two permits come from different semaphores.
+    /// As [`SemaphorePermit::merge`]: if the two permits come from
+    /// different semaphores, or if together they would hold more than
+    /// [`MAX_PERMITS`]; nothing is lost then.
     pub fn merge(&mut self, mut other: Self) {
         assert!(
             Arc::ptr_eq(&self.sem, &other.sem),
             "merging permits from different semaphores"
         );
-        self.permits += mem::take(&mut other.permits);
+        self.permits = merged(self.permits, other.permits);
+        other.permits = 0;
     }
 }
 
@@ -1804,6 +1826,11 @@ impl BoundedSemaphore {
     crate::raw::sync::const_fn! {
         /// Creates a bounded semaphore holding, and never exceeding, `permits`.
         /// Usable in a `static`.
+        ///
+        /// A request for more than the bound can never be met, and fails at
+        /// once with [`AcquireError::TooManyPermits`] rather than waiting
+        /// forever: so does every acquire of `BoundedSemaphore::new(0)`
+        /// (where Python's `BoundedSemaphore(0).acquire()` blocks for good).
         ///
         /// # Panics
         ///

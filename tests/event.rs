@@ -175,3 +175,25 @@ fn static_and_default() {
     assert!(E.is_set());
     assert!(!Event::default().is_set());
 }
+
+/// As documented: an `EventWait` polled again after it completed is a new
+/// wait (found in review: the other waits panic; this one is documented to
+/// go on).
+#[test]
+fn a_wait_polled_after_completion_is_a_new_wait() {
+    let e = Event::new();
+    let mut wait = Box::pin(e.wait());
+    let (count, waker) = counting_waker();
+    assert!(poll_once(wait.as_mut(), &waker).is_pending());
+    e.set();
+    assert_eq!(count.count(), 1);
+    ready(wait.as_mut());
+    ready(wait.as_mut()); // the flag is still up
+    e.clear();
+    assert!(poll_once(wait.as_mut(), &waker).is_pending());
+    assert_eq!(e.waiters(), 1, "queued again");
+    e.set();
+    assert_eq!(count.count(), 2);
+    ready(wait.as_mut());
+    assert_eq!(e.waiters(), 0);
+}

@@ -355,3 +355,139 @@ fn a_replaced_waker_is_dropped_after_the_queue_lock() {
     let b: &'static Barrier = Box::leak(Box::new(Barrier::new(2).unwrap()));
     check(pin!(b.wait()), move || drop(format!("{b:?}")));
 }
+
+/// A waker that, when cloned while armed, records whether the primitive's
+/// queue lock was held then. Leaked: its vtable reaches it by pointer.
+struct CloneProbe {
+    uses_the_lock: Box<dyn Fn() + Send + Sync>,
+    armed: AtomicBool,
+    cloned: AtomicBool,
+    under_lock: AtomicBool,
+}
+
+impl CloneProbe {
+    fn waker(uses_the_lock: impl Fn() + Send + Sync + 'static) -> (&'static CloneProbe, Waker) {
+        fn clone(p: *const ()) -> RawWaker {
+            // SAFETY: `p` is the leaked `CloneProbe` the waker was made from.
+            let probe: &'static CloneProbe = unsafe { &*p.cast::<CloneProbe>() };
+            if probe.armed.swap(false, SeqCst) {
+                probe.cloned.store(true, SeqCst);
+                let held = queue_lock_is_held(move || (probe.uses_the_lock)());
+                probe.under_lock.store(held, SeqCst);
+            }
+            RawWaker::new(p, &VTABLE)
+        }
+        fn noop(_: *const ()) {}
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+        let probe: &'static CloneProbe = Box::leak(Box::new(CloneProbe {
+            uses_the_lock: Box::new(uses_the_lock),
+            armed: AtomicBool::new(true),
+            cloned: AtomicBool::new(false),
+            under_lock: AtomicBool::new(false),
+        }));
+        let data: *const CloneProbe = probe;
+        // SAFETY: the vtable's functions only read the `CloneProbe` behind
+        // the pointer, which is leaked and so outlives every clone.
+        let waker = unsafe { Waker::from_raw(RawWaker::new(data.cast(), &VTABLE)) };
+        (probe, waker)
+    }
+
+    fn check(&self, what: &str) {
+        assert!(self.cloned.load(SeqCst), "{what}: the waker was cloned");
+        assert!(
+            !self.under_lock.load(SeqCst),
+            "{what}: cloned under the queue lock"
+        );
+    }
+}
+
+/// Found in review: queueing a barrier or condition wait, and registering a
+/// new waker when a wait is polled again, cloned the waker under the queue
+/// lock. A clone is its owner's code and may use the primitive (here: what
+/// takes the queue lock), which deadlocked on the thread's own lock.
+#[test]
+fn a_waker_is_cloned_outside_the_queue_lock() {
+    /// Polls `wait` with a fresh probe twice (queueing, then registering
+    /// another waker), checking both clones.
+    fn check<F: std::future::Future>(
+        what: &str,
+        mut wait: std::pin::Pin<&mut F>,
+        uses_the_lock: impl Fn() + Send + Sync + Clone + 'static,
+    ) {
+        for step in ["queueing", "polled again"] {
+            let (probe, waker) = CloneProbe::waker(uses_the_lock.clone());
+            let _ = poll_once(wait.as_mut(), &waker);
+            probe.check(&format!("{what}, {step}"));
+        }
+    }
+    for fairness in [Fairness::Fifo, Fairness::BARGING] {
+        let sem: &'static Semaphore = Box::leak(Box::new(Semaphore::with_fairness(0, fairness)));
+        check("semaphore", pin!(sem.acquire()), move || {
+            drop(format!("{sem:?}"))
+        });
+        let m: &'static Mutex<()> = Box::leak(Box::new(Mutex::with_fairness((), fairness)));
+        let _held = m.try_lock().unwrap();
+        check("mutex", pin!(m.lock()), move || drop(format!("{m:?}")));
+    }
+    let e: &'static Event = Box::leak(Box::new(Event::new()));
+    check("event", pin!(e.wait()), move || {
+        let _ = e.waiters();
+    });
+    let b: &'static Barrier = Box::leak(Box::new(Barrier::new(3).unwrap()));
+    check("barrier", pin!(b.wait()), move || {
+        let _ = b.n_waiting();
+    });
+
+    // A condition's notify takes the queue lock only with someone queued:
+    // one waits ahead of the probed wait (and takes the notifications).
+    let cond: &'static syncio::Condition = Box::leak(Box::new(syncio::Condition::new()));
+    let lock: &'static Mutex<()> = Box::leak(Box::new(Mutex::new(())));
+    let mut ahead = pin!(cond.notified());
+    ahead.as_mut().enable();
+    let guard = lock.try_lock().unwrap();
+    check("condition", pin!(cond.wait(guard)), move || {
+        let _ = cond.notify(1);
+    });
+}
+
+/// A waker whose wake panics.
+struct WakePanics;
+
+impl Wake for WakePanics {
+    fn wake(self: Arc<Self>) {
+        panic!("wake panicked");
+    }
+}
+
+/// Found in review: a condition wait whose unlocking panicked (the mutex
+/// handed to a queued `lock()` whose waker panics) had not recorded its lock
+/// yet. Polled again after a notification it panicked on that, and the
+/// notification it had taken was lost. Now the wait is whole: polled again
+/// it re-locks, dropped it passes the notification on.
+#[test]
+fn a_condition_wait_whose_unlock_panics_stays_whole() {
+    for drop_it in [false, true] {
+        let m = Mutex::new(0);
+        let cond = syncio::Condition::new();
+        let guard = m.try_lock().unwrap();
+        let mut queued_lock = Box::pin(m.lock());
+        assert!(poll_once(queued_lock.as_mut(), &Waker::from(Arc::new(WakePanics))).is_pending());
+        let mut wait = Box::pin(cond.wait(guard));
+        poll_panics(wait.as_mut(), &Waker::noop().clone());
+        assert_eq!(cond.waiters(), 1, "queued before unlocking");
+        let mut behind = pin!(cond.notified());
+        behind.as_mut().enable();
+        assert_eq!(cond.notify(1), 1);
+        drop(queued_lock); // handed the mutex, it passes it on
+        if drop_it {
+            drop(wait);
+            ready(behind); // the notification passed on
+        } else {
+            let guard = ready(wait.as_mut());
+            assert_eq!(*guard, 0, "re-locked");
+            drop(guard);
+            assert!(is_pending(behind), "one notification, to the first waiter");
+        }
+        assert!(m.try_lock().is_some());
+    }
+}

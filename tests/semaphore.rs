@@ -970,3 +970,46 @@ fn forget_waiters_leaves_the_count_and_lets_live_waiters_start_over() {
     });
     assert_eq!(sem.available_permits(), 0);
 }
+
+/// Found in review: merging permits added their counts unchecked. Past
+/// `MAX_PERMITS` (reachable only after raw releases put more permits in
+/// circulation) the merged permit misreported its count and its drop gave
+/// back one permit, or none; the owned one wrapped around in release builds.
+#[test]
+fn merging_permits_past_max_permits_panics_and_loses_nothing() {
+    use std::panic::{catch_unwind, AssertUnwindSafe};
+
+    let sem = Semaphore::new(MAX_PERMITS);
+    let mut all = sem.try_acquire_many(MAX_PERMITS).unwrap();
+    sem.release(MAX_PERMITS).unwrap(); // raw: twice the maximum in circulation
+    let one = sem.try_acquire().unwrap();
+    let merge = catch_unwind(AssertUnwindSafe(|| all.merge(one)));
+    let msg = *merge.unwrap_err().downcast::<String>().unwrap();
+    assert!(msg.contains("exceed MAX_PERMITS"), "{msg}");
+    assert_eq!(all.num_permits(), MAX_PERMITS, "unchanged");
+    assert_eq!(
+        sem.available_permits(),
+        MAX_PERMITS,
+        "the other gave its permit back"
+    );
+    all.forget();
+
+    let sem = Arc::new(Semaphore::new(MAX_PERMITS));
+    let mut all = Arc::clone(&sem)
+        .try_acquire_many_owned(MAX_PERMITS)
+        .unwrap();
+    sem.release(MAX_PERMITS).unwrap();
+    let two = Arc::clone(&sem).try_acquire_many_owned(2).unwrap();
+    assert!(catch_unwind(AssertUnwindSafe(|| all.merge(two))).is_err());
+    assert_eq!(all.num_permits(), MAX_PERMITS);
+    assert_eq!(sem.available_permits(), MAX_PERMITS);
+    all.forget();
+
+    // Within the limit, merging adds up.
+    let sem = Semaphore::new(5);
+    let mut a = sem.try_acquire_many(2).unwrap();
+    a.merge(sem.try_acquire_many(3).unwrap());
+    assert_eq!(a.num_permits(), 5);
+    drop(a);
+    assert_eq!(sem.available_permits(), 5);
+}

@@ -459,30 +459,30 @@ impl<T> QueueGuard<'_, T> {
         self.inner.len += 1;
     }
 
-    /// Replaces the waker of `node` if it is still queued here (returns
-    /// `true`); returns `false` if it is not queued in this queue. A waker
-    /// replaced goes into `stale`, for the caller to drop after the lock, as
-    /// with [`remove`](Self::remove).
+    /// Replaces the waker of `node` with `waker` if it is still queued here
+    /// (returns `true`); returns `false` if it is not queued in this queue.
+    /// The waker left over (the one replaced, or `waker` itself if not
+    /// needed) goes into `stale`, for the caller to drop after the lock, as
+    /// with [`remove`](Self::remove). The caller clones `waker` before
+    /// locking: a clone is its owner's code, which may panic or call back
+    /// into the primitive, and must not run under the lock.
     pub(crate) fn register_waker(
         &mut self,
         node: Pin<&Waiter>,
-        waker: &Waker,
+        waker: Waker,
         stale: &mut Option<Waker>,
     ) -> bool {
+        debug_assert!(stale.is_none(), "one stale waker per registration");
         if !self.is_linked_here(&node) {
+            *stale = Some(waker);
             return false;
         }
         // SAFETY: the node is linked into this queue and we hold its lock.
         let slot: &mut Option<Waker> = unsafe { &mut *node.waker.get() };
-        match slot {
-            Some(w) if w.will_wake(waker) => {}
-            _ => {
-                debug_assert!(stale.is_none(), "one stale waker per registration");
-                // Cloned first: a panicking clone leaves the slot as it was.
-                let new = waker.clone();
-                *stale = slot.replace(new);
-            }
-        }
+        *stale = match slot {
+            Some(w) if w.will_wake(&waker) => Some(waker),
+            _ => slot.replace(waker),
+        };
         true
     }
 
@@ -1005,7 +1005,9 @@ mod tests {
         let b = b.into_ref();
         q2.lock().push_back(b, 1, Waker::noop().clone());
         assert!(!q2.lock().remove(a, &mut None));
-        assert!(!q2.lock().register_waker(a, Waker::noop(), &mut None));
+        assert!(!q2
+            .lock()
+            .register_waker(a, Waker::noop().clone(), &mut None));
         assert!(q1.lock().remove(a, &mut None));
         assert!(q2.lock().remove(b, &mut None));
     }
