@@ -74,6 +74,12 @@ impl Event {
         )
     }
 
+    /// Waiters (threads and tasks) queued for the flag right now.
+    #[getter]
+    fn _waiting(&self) -> usize {
+        self.core.waiters()
+    }
+
     /// A pending wait for the flag, for a task to await.
     fn _waiter(&self) -> Waiter {
         Waiter::new("Event.wait", Some(&self.keep.0), self.wait_future())

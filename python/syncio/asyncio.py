@@ -39,8 +39,11 @@ def _no_with(self):
     raise TypeError(f"{type(self).__name__!r} object does not support the context manager protocol")
 
 
-def _object_repr(obj, extra):
+def _object_repr(obj, extra, waiters=0):
+    # asyncio's shape, with its waiter count when there are waiters.
     cls = type(obj)
+    if waiters:
+        extra = f"{extra}, waiters:{waiters}"
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
 
@@ -58,7 +61,8 @@ class Lock(_syncio.Lock):
         return super().__new__(cls, _asyncio=True)
 
     def __repr__(self):
-        return _object_repr(self, "locked" if self.locked() else "unlocked")
+        extra = "locked" if self.locked() else "unlocked"
+        return _object_repr(self, extra, self._asyncio_waiters)
 
 
 class Event(_syncio.Event):
@@ -78,7 +82,7 @@ class Event(_syncio.Event):
         return await self._waiter()
 
     def __repr__(self):
-        return _object_repr(self, "set" if self.is_set() else "unset")
+        return _object_repr(self, "set" if self.is_set() else "unset", self._waiting)
 
 
 class Semaphore(_syncio.Semaphore):
@@ -98,7 +102,7 @@ class Semaphore(_syncio.Semaphore):
 
     def __repr__(self):
         extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
-        return _object_repr(self, extra)
+        return _object_repr(self, extra, self._asyncio_waiters)
 
 
 class BoundedSemaphore(Semaphore):
@@ -140,10 +144,7 @@ class Condition:
 
     def __repr__(self):
         extra = "locked" if self.locked() else "unlocked"
-        waiters = self._queue.waiters
-        if waiters:
-            extra = f"{extra}, waiters:{waiters}"
-        return _object_repr(self, extra)
+        return _object_repr(self, extra, self._queue.waiters)
 
     async def wait(self):
         """Release the lock, wait for a notification, re-acquire the lock

@@ -1006,3 +1006,41 @@ def test_a_waiter_stepped_reentrantly_refuses_instead_of_deadlocking():
     finally:
         loop.close()
     assert seen == ["Lock.acquire is already executing"]
+
+
+def test_asyncio_reprs_show_the_waiter_count_as_asyncio_s():
+    # Found in review: Lock, Event and Semaphore never showed `waiters:N`.
+    def state(obj):
+        return repr(obj).rsplit(" [", 1)[1]
+
+    async def scenario(module):
+        seen = []
+        lock, sem, ev, cond = module.Lock(), module.Semaphore(0), module.Event(), module.Condition()
+
+        async def in_cond():
+            async with cond:
+                await cond.wait()
+
+        await lock.acquire()
+        seen += [state(lock), state(sem), state(ev), state(cond)]  # none waiting
+        tasks = [asyncio.create_task(lock.acquire()) for _ in range(2)]
+        tasks += [asyncio.create_task(sem.acquire()) for _ in range(3)]
+        tasks += [asyncio.create_task(ev.wait()) for _ in range(4)]
+        tasks += [asyncio.create_task(in_cond()) for _ in range(1)]
+        await asyncio.sleep(0)
+        seen += [state(lock), state(sem), state(ev), state(cond)]
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        lock.release()
+        seen += [state(lock), state(sem), state(ev), state(cond)]  # none again
+        return seen
+
+    expected = asyncio.run(scenario(asyncio))
+    assert expected[4:8] == [
+        "locked, waiters:2]>",
+        "locked, waiters:3]>",
+        "unset, waiters:4]>",
+        "unlocked, waiters:1]>",
+    ]
+    assert asyncio.run(scenario(sa)) == expected
