@@ -25,6 +25,35 @@ __all__ = [
 ]
 
 
+def _honour_overrides(cls, base, acquire, threads):
+    """Make a subclass's own ``release`` (and its coroutine named *acquire*)
+    the ones ``async with`` calls, and ``release`` the one ``with`` calls if
+    *threads*: as in asyncio's classes (whose ``async with`` calls
+    ``acquire()`` and ``release()``) and threading's (whose ``with`` calls
+    ``release()``). The built-in context managers go straight to the core;
+    a class that overrides nothing keeps them."""
+    own = cls.__dict__
+    if cls.release is not base.release:
+        if threads and "__exit__" not in own:
+
+            def __exit__(self, exc_type, exc, tb):
+                self.release()
+
+            cls.__exit__ = __exit__
+        if "__aexit__" not in own:
+
+            async def __aexit__(self, exc_type, exc, tb):
+                self.release()
+
+            cls.__aexit__ = __aexit__
+    if getattr(cls, acquire) is not getattr(base, acquire) and "__aenter__" not in own:
+
+        async def __aenter__(self):
+            await getattr(self, acquire)()
+
+        cls.__aenter__ = __aenter__
+
+
 class Lock(_syncio.Lock):
     """A lock for threads and tasks at once; FIFO unless ``fair=False``.
 
@@ -36,6 +65,10 @@ class Lock(_syncio.Lock):
 
     __module__ = "syncio"
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _honour_overrides(cls, Lock, "async_acquire", threads=True)
 
 
 class Semaphore(_syncio.Semaphore):
@@ -49,6 +82,10 @@ class Semaphore(_syncio.Semaphore):
 
     __module__ = "syncio"
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _honour_overrides(cls, Semaphore, "async_acquire", threads=True)
 
 
 class BoundedSemaphore(Semaphore):

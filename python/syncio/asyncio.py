@@ -10,7 +10,7 @@ of them or from a plain thread.
 import sys as _sys
 
 from . import _syncio
-from ._dual import _async_wait, _async_wait_for, _notify
+from ._dual import _async_wait, _async_wait_for, _honour_overrides, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -56,6 +56,10 @@ class Lock(_syncio.Lock):
     acquire = _syncio.Lock.async_acquire
     __enter__ = _no_with
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _honour_overrides(cls, Lock, "acquire", threads=False)
+
     def __new__(cls, *, loop=_marker):
         _no_loop(cls, loop)
         return super().__new__(cls, _asyncio=True)
@@ -93,6 +97,10 @@ class Semaphore(_syncio.Semaphore):
     __slots__ = ()
     acquire = _syncio.Semaphore.async_acquire
     __enter__ = _no_with
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _honour_overrides(cls, Semaphore, "acquire", threads=False)
 
     def __new__(cls, value=1, *, loop=_marker):
         _no_loop(cls, loop)

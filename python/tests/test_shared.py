@@ -1044,3 +1044,77 @@ def test_asyncio_reprs_show_the_waiter_count_as_asyncio_s():
         "unlocked, waiters:1]>",
     ]
     assert asyncio.run(scenario(sa)) == expected
+
+
+def _logging_subclass(base, acquire):
+    """A subclass of *base* whose *acquire* (a coroutine, or threading's
+    method) and ``release`` log their calls before deferring to *base*."""
+    log = []
+
+    def release(self):
+        log.append("release")
+        return base.release(self)
+
+    if acquire == "sync":
+
+        def acq(self, *args, **kwargs):
+            log.append("acquire")
+            return base.acquire(self, *args, **kwargs)
+
+        name = "acquire"
+    else:
+
+        async def acq(self):
+            log.append(acquire)
+            return await getattr(base, acquire)(self)
+
+        name = acquire
+    return type("Logged" + base.__name__, (base,), {name: acq, "release": release}), log
+
+
+@pytest.mark.parametrize("name", ["Lock", "Semaphore", "BoundedSemaphore"])
+def test_async_with_calls_a_subclass_s_acquire_and_release_as_asyncio_s(name):
+    # Found in review: `async with` went straight to the core, skipping a
+    # subclass's overrides (tracing, instrumentation).
+    logs = []
+    for module in (asyncio, sa):
+        cls, log = _logging_subclass(getattr(module, name), "acquire")
+
+        async def main():
+            obj = cls()
+            async with obj:
+                log.append("body")
+
+        asyncio.run(main())
+        logs.append(log)
+    assert logs[0] == logs[1] == ["acquire", "body", "release"]
+
+
+@pytest.mark.parametrize("name", ["Semaphore", "BoundedSemaphore"])
+def test_with_calls_a_subclass_s_release_as_threading_s(name):
+    # threading's `with` calls the class's own acquire (`__enter__ =
+    # acquire`) but the subclass's release.
+    logs = []
+    for module in (threading, syncio.threading):
+        cls, log = _logging_subclass(getattr(module, name), "sync")
+        with cls():
+            log.append("body")
+        logs.append(log)
+    assert logs[0] == logs[1] == ["body", "release"]
+
+
+@pytest.mark.parametrize("name", ["Lock", "Semaphore", "BoundedSemaphore"])
+def test_dual_objects_use_a_subclass_s_overrides_on_both_sides(name):
+    cls, log = _logging_subclass(getattr(syncio, name), "async_acquire")
+    obj = cls()
+    with obj:
+        log.append("thread")
+
+    async def main():
+        async with obj:
+            log.append("task")
+
+    asyncio.run(main())
+    assert log == ["thread", "release", "async_acquire", "task", "release"]
+    # The base classes keep their built-in context managers.
+    assert getattr(syncio, name).__aenter__ is getattr(syncio._syncio, name.replace("Bounded", "")).__aenter__
