@@ -5,22 +5,29 @@ use std::task::Poll;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{
     barrier_timeout, block, catch_raised, is_main_thread, raise_through_core, Blocked, Keeper,
-    Outcome, Waiter,
+    Outcome, Setup, Waiter,
 };
 
 /// A barrier usable from threads and asyncio tasks at once: threading's
 /// `Barrier(parties, action=None, timeout=None)` methods here;
-/// `syncio.Barrier` adds the asyncio ones.
+/// `syncio.Barrier` adds the asyncio ones. Configured by `_setup`, which the
+/// Python class's `__init__` calls (see [`Setup`]).
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Barrier {
-    core: Arc<syncio::Barrier>,
-    timeout: Option<f64>,
+    setup: Setup<Config>,
     /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
     keep: Keeper,
+}
+
+/// What `_setup` decides.
+struct Config {
+    core: Arc<syncio::Barrier>,
+    timeout: Option<f64>,
 }
 
 fn outcome(result: Result<syncio::BarrierWaitResult, syncio::BrokenBarrierError>) -> Outcome {
@@ -40,9 +47,25 @@ impl Barrier {
         self.keep.0.clear();
     }
 
+    /// Any arguments: they are `__init__`'s (see [`Setup`]).
     #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Barrier {
+            setup: Setup::new(),
+            keep: Keeper::default(),
+        }
+    }
+
+    /// Sets the barrier up, once: threading's `Barrier(parties,
+    /// action=None, timeout=None)`.
     #[pyo3(signature = (parties, action=None, timeout=None))]
-    fn new(parties: isize, action: Option<Py<PyAny>>, timeout: Option<f64>) -> PyResult<Self> {
+    fn _setup(
+        &self,
+        parties: isize,
+        action: Option<Py<PyAny>>,
+        timeout: Option<f64>,
+    ) -> PyResult<()> {
         let parties = match usize::try_from(parties) {
             Ok(p) if (1..=syncio::MAX_PARTIES).contains(&p) => p,
             _ => return Err(PyValueError::new_err("parties must be > 0")),
@@ -61,11 +84,13 @@ impl Barrier {
             }),
         }
         .map_err(|_| PyValueError::new_err("parties must be > 0"))?;
-        Ok(Barrier {
-            core: Arc::new(core),
-            timeout,
-            keep: Keeper::default(),
-        })
+        self.setup.set(
+            "Barrier",
+            Config {
+                core: Arc::new(core),
+                timeout,
+            },
+        )
     }
 
     /// threading's `wait(timeout=None)`: this caller's arrival index once all
@@ -76,8 +101,9 @@ impl Barrier {
     /// caller's arrival is taken back and the barrier is not broken.
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
-        let until = barrier_timeout(timeout.or(self.timeout))?;
-        let core = self.core.clone();
+        let config = self.config()?;
+        let until = barrier_timeout(timeout.or(config.timeout))?;
+        let core = config.core.clone();
         if is_main_thread(py)? {
             let mut wait = std::pin::pin!(core.wait());
             let mut deadline = until.deadline();
@@ -114,46 +140,52 @@ impl Barrier {
 
     /// Returns the barrier to its empty state; current waiters get
     /// `BrokenBarrierError`.
-    fn reset(&self) {
-        self.core.reset();
+    fn reset(&self) -> PyResult<()> {
+        self.config()?.core.reset();
+        Ok(())
     }
 
     /// Breaks the barrier: current and future waiters get
     /// `BrokenBarrierError` until `reset`.
-    fn abort(&self) {
-        self.core.abort();
+    fn abort(&self) -> PyResult<()> {
+        self.config()?.core.abort();
+        Ok(())
     }
 
     /// The number of parties needed to pass.
     #[getter]
-    fn parties(&self) -> usize {
-        self.core.parties()
+    fn parties(&self) -> PyResult<usize> {
+        Ok(self.config()?.core.parties())
     }
 
     /// The number of callers waiting in the current cycle.
     #[getter]
-    fn n_waiting(&self) -> usize {
-        self.core.n_waiting()
+    fn n_waiting(&self) -> PyResult<usize> {
+        Ok(self.config()?.core.n_waiting())
     }
 
     /// `True` if the barrier is broken.
     #[getter]
-    fn broken(&self) -> bool {
-        self.core.is_broken()
+    fn broken(&self) -> PyResult<bool> {
+        Ok(self.config()?.core.is_broken())
     }
 
     /// A pending wait, for a task to await.
-    fn _waiter(&self) -> Waiter {
-        let core = self.core.clone();
-        Waiter::new("Barrier.wait", Some(&self.keep.0), async move {
-            outcome(core.wait().await)
-        })
+    fn _waiter(&self) -> PyResult<Waiter> {
+        let core = self.config()?.core.clone();
+        Ok(Waiter::new(
+            "Barrier.wait",
+            Some(&self.keep.0),
+            async move { outcome(core.wait().await) },
+        ))
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let core = &slf.get().core;
         let name = crate::class_name(slf.as_any())?;
         let addr = slf.as_ptr() as usize;
+        let Some(Config { core, .. }) = slf.get().setup.try_get() else {
+            return Ok(format!("<{name} at {addr:#x}: not set up>"));
+        };
         Ok(if core.is_broken() {
             format!("<{name} at {addr:#x}: broken>")
         } else {
@@ -163,5 +195,12 @@ impl Barrier {
                 core.parties()
             )
         })
+    }
+}
+
+impl Barrier {
+    #[inline]
+    fn config(&self) -> PyResult<&Config> {
+        self.setup.get("Barrier")
     }
 }

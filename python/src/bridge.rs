@@ -868,6 +868,45 @@ impl ForkEpoch {
     }
 }
 
+/// A primitive's configuration, set by the Python class's `__init__` (through
+/// `_setup`) rather than by `__new__`: `__new__` accepts and ignores any
+/// arguments, so that a subclass's `__init__` may take its own and pass the
+/// base class its share (`super().__init__(value)`), as with threading's and
+/// asyncio's pure-Python classes.
+pub(crate) struct Setup<T>(OnceLock<T>);
+
+impl<T> Setup<T> {
+    pub(crate) fn new() -> Self {
+        Setup(OnceLock::new())
+    }
+
+    /// Sets it up; `RuntimeError` if it already was.
+    pub(crate) fn set(&self, class: &str, value: T) -> PyResult<()> {
+        self.0.set(value).map_err(|_| {
+            PyRuntimeError::new_err(format!("{class}.__init__() may be called only once"))
+        })
+    }
+
+    /// The configuration; `RuntimeError` if `__init__` has not run (a
+    /// subclass's `__init__` that does not call the base class's).
+    #[inline]
+    pub(crate) fn get(&self, class: &str) -> PyResult<&T> {
+        self.0.get().ok_or_else(|| not_set_up(class))
+    }
+
+    /// The configuration, if set up.
+    pub(crate) fn try_get(&self) -> Option<&T> {
+        self.0.get()
+    }
+}
+
+#[cold]
+fn not_set_up(class: &str) -> PyErr {
+    PyRuntimeError::new_err(format!(
+        "{class}.__init__() was not called (a subclass's __init__ must call super().__init__())"
+    ))
+}
+
 /// Whether the caller is Python's main thread, the one that runs signal
 /// handlers. Asked each time, not cached: in a child forked from another
 /// thread, the forking thread is the main thread (threading updates its

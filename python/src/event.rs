@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{block_thread, wait_timeout, Keeper, Outcome, Waiter};
@@ -26,8 +27,11 @@ impl Event {
         self.keep.0.clear();
     }
 
+    /// Any arguments: they are `__init__`'s, which the Python classes define
+    /// (so that a subclass's `__init__` may take its own).
     #[new]
-    fn new() -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
         Event {
             core: Arc::new(syncio::Event::new()),
             keep: Keeper::default(),

@@ -5,27 +5,34 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 use pyo3::{PyTraverseError, PyVisit};
 use syncio::Fairness;
 
 use crate::bridge::{
-    block_thread, lock_timeout, ready, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Truthy, Until,
-    Waiter,
+    block_thread, lock_timeout, ready, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Setup, Truthy,
+    Until, Waiter,
 };
 
 /// A lock usable from threads and asyncio tasks at once: threading's
 /// `Lock()` methods here; `syncio.Lock` adds the asyncio ones. Any thread may
-/// release it, as with `threading.Lock`.
+/// release it, as with `threading.Lock`. Configured by `_setup`, which the
+/// Python classes' `__init__` calls (see [`Setup`]).
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Lock {
+    setup: Setup<Config>,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
+    fork: ForkEpoch,
+}
+
+/// What `_setup` decides.
+struct Config {
     core: Arc<syncio::Lock>,
     asyncio_waiters: Arc<AsyncioWaiters>,
     /// `syncio.asyncio`'s flavour: asyncio's messages.
     asyncio: bool,
-    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
-    keep: Keeper,
-    fork: ForkEpoch,
 }
 
 fn acquire_future(lock: &Arc<syncio::Lock>) -> impl Future<Output = Outcome> + Send + 'static {
@@ -46,10 +53,21 @@ impl Lock {
         self.keep.0.clear();
     }
 
-    /// `_asyncio=True` is `syncio.asyncio`'s flavour (asyncio's messages).
+    /// Any arguments: they are `__init__`'s (see [`Setup`]).
     #[new]
-    #[pyo3(signature = (*, fair=true, _asyncio=false))]
-    fn new(fair: bool, _asyncio: bool) -> Self {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Lock {
+            setup: Setup::new(),
+            keep: Keeper::default(),
+            fork: ForkEpoch::new(),
+        }
+    }
+
+    /// Sets the lock up, once. `asyncio=True` is `syncio.asyncio`'s
+    /// flavour (asyncio's messages).
+    #[pyo3(signature = (*, fair=true, asyncio=false))]
+    fn _setup(&self, fair: bool, asyncio: bool) -> PyResult<()> {
         let fairness = if fair {
             Fairness::Fifo
         } else {
@@ -57,13 +75,14 @@ impl Lock {
         };
         let core = Arc::new(syncio::Lock::with_fairness(fairness));
         let lock = core.clone();
-        Lock {
-            core,
-            asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
-            asyncio: _asyncio,
-            keep: Keeper::default(),
-            fork: ForkEpoch::new(),
-        }
+        self.setup.set(
+            "Lock",
+            Config {
+                core,
+                asyncio_waiters: Arc::new(AsyncioWaiters::new(move || !lock.locked())),
+                asyncio,
+            },
+        )
     }
 
     /// threading's `acquire(blocking=True, timeout=-1)`. Blocking waits
@@ -71,20 +90,22 @@ impl Lock {
     #[pyo3(signature = (blocking=Truthy(true), timeout=-1.0))]
     fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: f64) -> PyResult<bool> {
         let until = lock_timeout(blocking.0, timeout)?;
-        self.after_fork();
-        if self.try_take() {
+        let config = self.config()?;
+        self.after_fork(config);
+        if take(&config.core) {
             return Ok(true);
         }
-        self.acquire_slow(py, until)
+        acquire_slow(config, py, until)
     }
 
     /// `with lock:` acquires, waiting as long as it takes.
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
-        self.after_fork();
-        if self.try_take() {
+        let config = self.config()?;
+        self.after_fork(config);
+        if take(&config.core) {
             return Ok(true);
         }
-        self.acquire_slow(py, Until::Forever)
+        acquire_slow(config, py, Until::Forever)
     }
 
     /// Releases the lock `with lock:` took.
@@ -101,9 +122,10 @@ impl Lock {
     /// Releases the lock (from any thread); `RuntimeError` if it is not
     /// locked.
     fn release(&self) -> PyResult<()> {
-        self.after_fork();
-        self.core.release().map_err(|_| {
-            PyRuntimeError::new_err(if self.asyncio {
+        let config = self.config()?;
+        self.after_fork(config);
+        config.core.release().map_err(|_| {
+            PyRuntimeError::new_err(if config.asyncio {
                 "Lock is not acquired."
             } else {
                 "release unlocked lock"
@@ -113,30 +135,33 @@ impl Lock {
 
     /// `True` if the lock is held (or handed to a waiter that has not run
     /// yet).
-    fn locked(&self) -> bool {
-        self.core.locked()
+    fn locked(&self) -> PyResult<bool> {
+        Ok(self.config()?.core.locked())
     }
 
     /// asyncio's `acquire()` from a task on any loop: awaitable (a
     /// coroutine), giving `True` once the lock is taken. As in asyncio, a
     /// task handed the lock that has not run yet goes before a newcomer of
     /// its loop. Cancelling the task gives back the lock if it was handed.
-    fn async_acquire(&self) -> Waiter {
-        let core = self.core.clone();
-        Waiter::new(
+    fn async_acquire(&self) -> PyResult<Waiter> {
+        let config = self.config()?;
+        let core = config.core.clone();
+        Ok(Waiter::new(
             "Lock.acquire",
             Some(&self.keep.0),
-            self.asyncio_waiters
-                .acquire_lazily(move || take(&core), acquire_future(&self.core)),
-        )
+            config
+                .asyncio_waiters
+                .acquire_lazily(move || take(&core), acquire_future(&config.core)),
+        ))
     }
 
     /// `async with lock:` acquires, as `async_acquire`.
     fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if self.asyncio_waiters.try_now(|| self.try_take()) {
+        let config = self.config()?;
+        if config.asyncio_waiters.try_now(|| take(&config.core)) {
             return ready(py);
         }
-        let wait = self.asyncio_waiters.acquire(acquire_future(&self.core));
+        let wait = config.asyncio_waiters.acquire(acquire_future(&config.core));
         Waiter::unit("Lock.__aenter__", &self.keep.0, wait).into_py_any(py)
     }
 
@@ -155,15 +180,15 @@ impl Lock {
     /// asyncio waiters (of every loop) queued or handed the permit but not
     /// resumed yet.
     #[getter]
-    fn _asyncio_waiters(&self) -> usize {
-        self.asyncio_waiters.total()
+    fn _asyncio_waiters(&self) -> PyResult<usize> {
+        Ok(self.config()?.asyncio_waiters.total())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let state = if slf.get().core.locked() {
-            "locked"
-        } else {
-            "unlocked"
+        let state = match slf.get().setup.try_get() {
+            None => "not set up",
+            Some(config) if config.core.locked() => "locked",
+            Some(_) => "unlocked",
         };
         let name = crate::class_name(slf.as_any())?;
         Ok(format!(
@@ -185,30 +210,30 @@ fn take(lock: &syncio::Lock) -> bool {
 }
 
 impl Lock {
+    #[inline]
+    fn config(&self) -> PyResult<&Config> {
+        self.setup.get("Lock")
+    }
+
     /// See [`ForkEpoch`].
     #[inline]
-    fn after_fork(&self) {
-        self.fork.check(|| self.core.forget_waiters());
+    fn after_fork(&self, config: &Config) {
+        self.fork.check(|| config.core.forget_waiters());
     }
+}
 
-    #[inline]
-    fn try_take(&self) -> bool {
-        take(&self.core)
-    }
-
-    fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {
-        let lock = self.core.clone();
-        block_thread(
-            py,
-            until,
-            || acquire_future(&self.core),
-            move |deadline| {
-                let guard = match deadline {
-                    None => Some(lock.acquire_blocking()),
-                    Some(deadline) => lock.acquire_deadline(deadline),
-                };
-                guard.map(syncio::LockGuard::forget).is_some()
-            },
-        )
-    }
+fn acquire_slow(config: &Config, py: Python<'_>, until: Until) -> PyResult<bool> {
+    let lock = config.core.clone();
+    block_thread(
+        py,
+        until,
+        || acquire_future(&config.core),
+        move |deadline| {
+            let guard = match deadline {
+                None => Some(lock.acquire_blocking()),
+                Some(deadline) => lock.acquire_deadline(deadline),
+            };
+            guard.map(syncio::LockGuard::forget).is_some()
+        },
+    )
 }

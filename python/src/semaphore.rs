@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 use pyo3::IntoPyObjectExt;
 use pyo3::{PyTraverseError, PyVisit};
 use syncio::{AcquireTimeoutError, Fairness, ReleaseError, MAX_PERMITS};
 
 use crate::bridge::{
-    block_thread, ready, sem_timeout, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Truthy, Until,
-    Waiter,
+    block_thread, ready, sem_timeout, AsyncioWaiters, ForkEpoch, Keeper, Outcome, Setup, Truthy,
+    Until, Waiter,
 };
 
 /// The core, shared by every view of the semaphore.
@@ -81,16 +82,22 @@ fn initial_value(value: isize, what: &str) -> PyResult<usize> {
 /// A semaphore usable from threads and asyncio tasks at once: threading's
 /// `Semaphore(value=1)` methods here; `syncio.Semaphore` adds the asyncio
 /// ones. FIFO by default (`fair=False`: a running caller may take a free
-/// permit ahead of sleeping waiters, whose wait is bounded).
+/// permit ahead of sleeping waiters, whose wait is bounded). Configured by
+/// `_setup`, which the Python classes' `__init__` calls (see [`Setup`]).
 #[pyclass(frozen, subclass, weakref, module = "syncio._syncio")]
 pub(crate) struct Semaphore {
+    setup: Setup<Config>,
+    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
+    keep: Keeper,
+    fork: ForkEpoch,
+}
+
+/// What `_setup` decides.
+struct Config {
     core: Core,
     asyncio_waiters: Arc<AsyncioWaiters>,
     /// `syncio.asyncio`'s flavour: asyncio's `locked()` and messages.
     asyncio: bool,
-    /// The asyncio futures its waiting tasks wait on (see `KeepAlive`).
-    keep: Keeper,
-    fork: ForkEpoch,
 }
 
 #[pymethods]
@@ -103,16 +110,27 @@ impl Semaphore {
         self.keep.0.clear();
     }
 
-    /// `_bounded=True` makes a `BoundedSemaphore`: a `release` that would
-    /// raise the count above the initial value raises `ValueError` and
-    /// changes nothing. `_asyncio=True` is `syncio.asyncio`'s flavour
-    /// (asyncio's `locked()` and messages).
+    /// Any arguments: they are `__init__`'s (see [`Setup`]).
     #[new]
-    #[pyo3(signature = (value=1, *, fair=true, _bounded=false, _asyncio=false))]
-    fn new(value: isize, fair: bool, _bounded: bool, _asyncio: bool) -> PyResult<Self> {
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+        Semaphore {
+            setup: Setup::new(),
+            keep: Keeper::default(),
+            fork: ForkEpoch::new(),
+        }
+    }
+
+    /// Sets the semaphore up, once: `bounded=True` makes a
+    /// `BoundedSemaphore` (a `release` that would raise the count above the
+    /// initial value raises `ValueError` and changes nothing);
+    /// `asyncio=True` is `syncio.asyncio`'s flavour (asyncio's `locked()`
+    /// and messages).
+    #[pyo3(signature = (value=1, *, fair=true, bounded=false, asyncio=false))]
+    fn _setup(&self, value: isize, fair: bool, bounded: bool, asyncio: bool) -> PyResult<()> {
         let value = initial_value(value, "semaphore")?;
         let fairness = fairness(fair);
-        let core = if _bounded {
+        let core = if bounded {
             Core::Bounded(Arc::new(syncio::BoundedSemaphore::with_fairness(
                 value, fairness,
             )))
@@ -120,15 +138,16 @@ impl Semaphore {
             Core::Plain(Arc::new(syncio::Semaphore::with_fairness(value, fairness)))
         };
         let sem = core.clone();
-        Ok(Semaphore {
-            core,
-            asyncio_waiters: Arc::new(AsyncioWaiters::new(move || {
-                sem.sem().available_permits() > 0
-            })),
-            asyncio: _asyncio,
-            keep: Keeper::default(),
-            fork: ForkEpoch::new(),
-        })
+        self.setup.set(
+            "Semaphore",
+            Config {
+                core,
+                asyncio_waiters: Arc::new(AsyncioWaiters::new(move || {
+                    sem.sem().available_permits() > 0
+                })),
+                asyncio,
+            },
+        )
     }
 
     /// threading's `acquire(blocking=True, timeout=None)`: `True` once a
@@ -137,20 +156,22 @@ impl Semaphore {
     #[pyo3(signature = (blocking=Truthy(true), timeout=None))]
     fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: Option<f64>) -> PyResult<bool> {
         let until = sem_timeout(blocking.0, timeout)?;
-        self.after_fork();
-        if self.try_take() {
+        let config = self.config()?;
+        self.after_fork(config);
+        if config.core.try_take() {
             return Ok(true);
         }
-        self.acquire_slow(py, until)
+        acquire_slow(config, py, until)
     }
 
     /// `with sem:` takes a permit, waiting as long as it takes.
     fn __enter__(&self, py: Python<'_>) -> PyResult<bool> {
-        self.after_fork();
-        if self.try_take() {
+        let config = self.config()?;
+        self.after_fork(config);
+        if config.core.try_take() {
             return Ok(true);
         }
-        self.acquire_slow(py, Until::Forever)
+        acquire_slow(config, py, Until::Forever)
     }
 
     /// Releases the permit `with sem:` took.
@@ -174,10 +195,11 @@ impl Semaphore {
         if n == 0 {
             return Err(PyValueError::new_err("n must be one or more"));
         }
-        self.after_fork();
-        match self.core.sem().release(n) {
+        let config = self.config()?;
+        self.after_fork(config);
+        match config.core.sem().release(n) {
             Ok(()) => Ok(()),
-            Err(ReleaseError::AboveBound { .. }) => Err(PyValueError::new_err(if self.asyncio {
+            Err(ReleaseError::AboveBound { .. }) => Err(PyValueError::new_err(if config.asyncio {
                 "BoundedSemaphore released too many times"
             } else {
                 "Semaphore released too many times"
@@ -191,36 +213,41 @@ impl Semaphore {
     /// asyncio's `locked()`: `True` if an acquire could not succeed at once
     /// (no permit free, or others queued first; for the asyncio flavour, or
     /// a task of this loop handed a permit has not run yet).
-    fn locked(&self) -> bool {
-        (self.asyncio && self.asyncio_waiters.count_here() > 0) || self.core.sem().locked()
+    fn locked(&self) -> PyResult<bool> {
+        let config = self.config()?;
+        Ok((config.asyncio && config.asyncio_waiters.count_here() > 0)
+            || config.core.sem().locked())
     }
 
     /// The number of free permits.
     #[getter]
-    fn _value(&self) -> usize {
-        self.core.sem().available_permits()
+    fn _value(&self) -> PyResult<usize> {
+        Ok(self.config()?.core.sem().available_permits())
     }
 
     /// asyncio's `acquire()` from a task on any loop: awaitable (a
     /// coroutine), giving `True` once a permit is taken. As in asyncio, a
     /// task handed a permit that has not run yet goes before a newcomer of
     /// its loop. Cancelling the task gives back a permit it was handed.
-    fn async_acquire(&self) -> Waiter {
-        let core = self.core.clone();
-        Waiter::new(
+    fn async_acquire(&self) -> PyResult<Waiter> {
+        let config = self.config()?;
+        let core = config.core.clone();
+        Ok(Waiter::new(
             "Semaphore.acquire",
             Some(&self.keep.0),
-            self.asyncio_waiters
-                .acquire_lazily(move || core.try_take(), self.core.acquire_future()),
-        )
+            config
+                .asyncio_waiters
+                .acquire_lazily(move || core.try_take(), config.core.acquire_future()),
+        ))
     }
 
     /// `async with sem:` takes a permit, as `async_acquire`.
     fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        if self.asyncio_waiters.try_now(|| self.core.try_take()) {
+        let config = self.config()?;
+        if config.asyncio_waiters.try_now(|| config.core.try_take()) {
             return ready(py);
         }
-        let wait = self.asyncio_waiters.acquire(self.core.acquire_future());
+        let wait = config.asyncio_waiters.acquire(config.core.acquire_future());
         Waiter::unit("Semaphore.__aenter__", &self.keep.0, wait).into_py_any(py)
     }
 
@@ -239,16 +266,18 @@ impl Semaphore {
     /// asyncio waiters (of every loop) queued or handed the permit but not
     /// resumed yet.
     #[getter]
-    fn _asyncio_waiters(&self) -> usize {
-        self.asyncio_waiters.total()
+    fn _asyncio_waiters(&self) -> PyResult<usize> {
+        Ok(self.config()?.asyncio_waiters.total())
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
-        let this = slf.get();
-        let value = this.core.sem().available_permits();
         let name = crate::class_name(slf.as_any())?;
         let addr = slf.as_ptr() as usize;
-        Ok(match &this.core {
+        let Some(config) = slf.get().setup.try_get() else {
+            return Ok(format!("<{name} at {addr:#x}: not set up>"));
+        };
+        let value = config.core.sem().available_permits();
+        Ok(match &config.core {
             Core::Plain(_) => format!("<{name} at {addr:#x}: value={value}>"),
             Core::Bounded(b) => format!("<{name} at {addr:#x}: value={value}/{}>", b.bound()),
         })
@@ -256,40 +285,40 @@ impl Semaphore {
 }
 
 impl Semaphore {
+    #[inline]
+    fn config(&self) -> PyResult<&Config> {
+        self.setup.get("Semaphore")
+    }
+
     /// See [`ForkEpoch`].
     #[inline]
-    fn after_fork(&self) {
-        self.fork.check(|| self.core.sem().forget_waiters());
+    fn after_fork(&self, config: &Config) {
+        self.fork.check(|| config.core.sem().forget_waiters());
     }
+}
 
-    #[inline]
-    fn try_take(&self) -> bool {
-        self.core.try_take()
-    }
-
-    fn acquire_slow(&self, py: Python<'_>, until: Until) -> PyResult<bool> {
-        let core = self.core.clone();
-        block_thread(
-            py,
-            until,
-            || self.core.acquire_future(),
-            move |deadline| {
-                let sem = core.sem();
-                let result = match deadline {
-                    None => sem
-                        .acquire_blocking()
-                        .map_err(|_| AcquireTimeoutError::Closed),
-                    Some(deadline) => sem.acquire_deadline(deadline),
-                };
-                match result {
-                    Ok(permit) => {
-                        permit.forget();
-                        true
-                    }
-                    Err(AcquireTimeoutError::Timeout) => false,
-                    Err(_) => unreachable!("syncio's Python semaphores are never closed"),
+fn acquire_slow(config: &Config, py: Python<'_>, until: Until) -> PyResult<bool> {
+    let core = config.core.clone();
+    block_thread(
+        py,
+        until,
+        || config.core.acquire_future(),
+        move |deadline| {
+            let sem = core.sem();
+            let result = match deadline {
+                None => sem
+                    .acquire_blocking()
+                    .map_err(|_| AcquireTimeoutError::Closed),
+                Some(deadline) => sem.acquire_deadline(deadline),
+            };
+            match result {
+                Ok(permit) => {
+                    permit.forget();
+                    true
                 }
-            },
-        )
-    }
+                Err(AcquireTimeoutError::Timeout) => false,
+                Err(_) => unreachable!("syncio's Python semaphores are never closed"),
+            }
+        },
+    )
 }

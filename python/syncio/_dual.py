@@ -66,6 +66,9 @@ class Lock(_syncio.Lock):
     __module__ = "syncio"
     __slots__ = ()
 
+    def __init__(self, *, fair=True):
+        self._setup(fair=fair)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _honour_overrides(cls, Lock, "async_acquire", threads=True)
@@ -83,6 +86,9 @@ class Semaphore(_syncio.Semaphore):
     __module__ = "syncio"
     __slots__ = ()
 
+    def __init__(self, value=1, *, fair=True):
+        self._setup(value, fair=fair)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _honour_overrides(cls, Semaphore, "async_acquire", threads=True)
@@ -95,8 +101,8 @@ class BoundedSemaphore(Semaphore):
     __module__ = "syncio"
     __slots__ = ()
 
-    def __new__(cls, value=1, *, fair=True):
-        return super().__new__(cls, value, fair=fair, _bounded=True)
+    def __init__(self, value=1, *, fair=True):
+        self._setup(value, fair=fair, bounded=True)
 
 
 class Event(_syncio.Event):
@@ -108,6 +114,9 @@ class Event(_syncio.Event):
 
     __module__ = "syncio"
     __slots__ = ()
+
+    def __init__(self):
+        pass
 
     def isSet(self):
         """Deprecated alias of ``is_set()``, as threading's."""
@@ -138,6 +147,9 @@ class Barrier(_syncio.Barrier):
 
     __module__ = "syncio"
     __slots__ = ()
+
+    def __init__(self, parties, action=None, timeout=None):
+        self._setup(parties, action, timeout)
 
     async def async_wait(self):
         """Wait from a coroutine; returns this caller's arrival index, or

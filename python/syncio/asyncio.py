@@ -60,9 +60,9 @@ class Lock(_syncio.Lock):
         super().__init_subclass__(**kwargs)
         _honour_overrides(cls, Lock, "acquire", threads=False)
 
-    def __new__(cls, *, loop=_marker):
-        _no_loop(cls, loop)
-        return super().__new__(cls, _asyncio=True)
+    def __init__(self, *, loop=_marker):
+        _no_loop(type(self), loop)
+        self._setup(asyncio=True)
 
     def __repr__(self):
         extra = "locked" if self.locked() else "unlocked"
@@ -75,9 +75,8 @@ class Event(_syncio.Event):
 
     __slots__ = ()
 
-    def __new__(cls, *, loop=_marker):
-        _no_loop(cls, loop)
-        return super().__new__(cls)
+    def __init__(self, *, loop=_marker):
+        _no_loop(type(self), loop)
 
     async def wait(self):
         """Wait until the flag is set; returns ``True``."""
@@ -102,11 +101,11 @@ class Semaphore(_syncio.Semaphore):
         super().__init_subclass__(**kwargs)
         _honour_overrides(cls, Semaphore, "acquire", threads=False)
 
-    def __new__(cls, value=1, *, loop=_marker):
-        _no_loop(cls, loop)
+    def __init__(self, value=1, *, loop=_marker):
+        _no_loop(type(self), loop)
         if value < 0:
             raise ValueError("Semaphore initial value must be >= 0")
-        return _syncio.Semaphore.__new__(cls, value, _asyncio=True)
+        self._setup(value, asyncio=True)
 
     def __repr__(self):
         extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
@@ -119,11 +118,11 @@ class BoundedSemaphore(Semaphore):
 
     __slots__ = ()
 
-    def __new__(cls, value=1, *, loop=_marker):
-        _no_loop(cls, loop)
+    def __init__(self, value=1, *, loop=_marker):
+        _no_loop(type(self), loop)
         if value < 0:
-            raise ValueError("BoundedSemaphore initial value must be >= 0")
-        return _syncio.Semaphore.__new__(cls, value, _bounded=True, _asyncio=True)
+            raise ValueError("Semaphore initial value must be >= 0")
+        self._setup(value, bounded=True, asyncio=True)
 
 
 class Condition:

@@ -1118,3 +1118,93 @@ def test_dual_objects_use_a_subclass_s_overrides_on_both_sides(name):
     assert log == ["thread", "release", "async_acquire", "task", "release"]
     # The base classes keep their built-in context managers.
     assert getattr(syncio, name).__aenter__ is getattr(syncio._syncio, name.replace("Bounded", "")).__aenter__
+
+
+def _named(base):
+    """A subclass of *base* whose constructor takes a name first, passing
+    the rest to the base class's ``__init__``."""
+
+    class Named(base):
+        def __init__(self, name, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.name = name
+
+    return Named
+
+
+async def _async_uses(module, name):
+    obj = _named(getattr(module, name))("n", *{"Semaphore": (2,), "BoundedSemaphore": (1,)}.get(name, ()))
+    seen = [obj.name]
+    if name == "Event":
+        obj.set()
+        seen.append(await obj.wait())
+    else:
+        seen.append(await obj.acquire())
+        seen.append(obj.locked())
+        obj.release()
+        if name == "BoundedSemaphore":
+            with pytest.raises(ValueError):
+                obj.release()
+    return seen
+
+
+def _thread_uses(module, name):
+    args = {"Semaphore": (2,), "BoundedSemaphore": (1,), "Barrier": (1,)}.get(name, ())
+    obj = _named(getattr(module, name))("n", *args)
+    seen = [obj.name]
+    if name == "Event":
+        obj.set()
+        seen.append(obj.wait(0))
+    elif name == "Barrier":
+        seen += [obj.wait(), obj.parties]
+    else:
+        seen += [obj.acquire(), obj.acquire(blocking=False), obj.acquire(blocking=False)]
+        obj.release()
+        if name == "BoundedSemaphore":
+            with pytest.raises(ValueError):
+                obj.release()
+    return seen
+
+
+@pytest.mark.parametrize("name", ["Semaphore", "BoundedSemaphore", "Event", "Barrier"])
+def test_a_threading_subclass_may_take_its_own_constructor_arguments(name):
+    # Found in review: the classes took their arguments in `__new__`, so a
+    # subclass's own arguments were refused there (TypeError).
+    expected = _thread_uses(threading, name)
+    assert _thread_uses(syncio.threading, name) == expected
+
+
+@pytest.mark.parametrize("name", ["Lock", "Semaphore", "BoundedSemaphore", "Event"])
+def test_an_asyncio_subclass_may_take_its_own_constructor_arguments(name):
+    expected = asyncio.run(_async_uses(asyncio, name))
+    assert asyncio.run(_async_uses(sa, name)) == expected
+
+
+def test_dual_subclasses_pass_their_share_of_the_arguments_on():
+    lock = _named(syncio.Lock)("l", fair=False)
+    sem = _named(syncio.Semaphore)("s", 3, fair=False)
+    assert (lock.name, sem.name, sem._value) == ("l", "s", 3)
+    assert lock.acquire() and not lock.acquire(blocking=False)
+    # A subclass that does not call the base __init__ gets a clear error on
+    # first use, not a crash or a silently unusable object.
+    class Forgetful(syncio.Semaphore):
+        def __init__(self, value):
+            self.value = value
+
+    f = Forgetful(2)
+    with pytest.raises(RuntimeError, match=r"super\(\).__init__"):
+        f.acquire()
+    assert "not set up" in repr(f)
+    # The base classes still check their own arguments, and set up once.
+    with pytest.raises(TypeError):
+        syncio.Semaphore(1, 2)
+    with pytest.raises(TypeError):
+        syncio.Event(1)
+    with pytest.raises(TypeError):
+        sa.Lock(loop=None)
+    with pytest.raises(ValueError):
+        syncio.Barrier(0)
+    s = syncio.Semaphore(1)
+    with pytest.raises(RuntimeError, match="only once"):
+        s.__init__(5)
+    assert s._value == 1
