@@ -1355,8 +1355,6 @@ impl Semaphore {
     }
 }
 
-#[cold]
-#[inline(never)]
 /// The permits of two merged permits: a capacity overflow past
 /// [`MAX_PERMITS`] panics (a larger count would not fit the state word, and
 /// its drop could not give it back).
@@ -1367,6 +1365,8 @@ fn merged(a: usize, b: usize) -> usize {
     }
 }
 
+#[cold]
+#[inline(never)]
 fn give_back_failed(e: ReleaseError) -> ! {
     panic!("syncio: cannot return permits to the semaphore: {e}");
 }

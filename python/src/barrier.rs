@@ -1,7 +1,7 @@
 //! `Barrier`: threading's signatures over `syncio::Barrier`.
 
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll, Waker};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -9,8 +9,8 @@ use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{
-    barrier_timeout, block, catch_raised, is_main_thread, raise_through_core, Blocked, Keeper,
-    Outcome, Setup, Waiter,
+    barrier_timeout, block, catch_raised, is_main_thread, poll_caught, raise_through_core, Blocked,
+    Keeper, Outcome, Setup, Waiter,
 };
 
 /// A barrier usable from threads and asyncio tasks at once: threading's
@@ -102,8 +102,21 @@ impl Barrier {
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
         let config = self.config()?;
-        let until = barrier_timeout(timeout.or(config.timeout))?;
         let core = config.core.clone();
+        let until = match barrier_timeout(timeout.or(config.timeout)).until() {
+            Ok(until) => until,
+            Err(refused) => {
+                // As threading's, which converts the time-out only once it
+                // has to wait: the last arrival passes, any other takes its
+                // arrival back (the barrier stays whole) and gets the error.
+                let mut wait = std::pin::pin!(core.wait());
+                let noop = &mut Context::from_waker(Waker::noop());
+                return match poll_caught(wait.as_mut(), noop) {
+                    Poll::Ready(result) => outcome(result?).into_py(py),
+                    Poll::Pending => Err(refused),
+                };
+            }
+        };
         if is_main_thread(py)? {
             let mut wait = std::pin::pin!(core.wait());
             let mut deadline = until.deadline();

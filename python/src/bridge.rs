@@ -84,7 +84,7 @@ pub(crate) fn catch_raised<T>(f: impl FnOnce() -> T) -> Result<T, PyErr> {
 }
 
 /// Polls `fut` once, a [`raise_through_core`] unwind becoming its exception.
-fn poll_caught<F: Future + ?Sized>(
+pub(crate) fn poll_caught<F: Future + ?Sized>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<PyResult<F::Output>> {
@@ -1185,23 +1185,46 @@ pub(crate) fn lock_timeout(blocking: bool, timeout: f64) -> PyResult<Until> {
     Ok(after(timeout))
 }
 
-/// `threading.Semaphore.acquire(blocking=True, timeout=None)`'s arguments.
-/// A NaN time-out is a `ValueError` (threading's semaphore loops forever on
-/// one).
-pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Until> {
+/// A time-out argument of a call that may not have to wait: threading
+/// converts (and so refuses) the time-out only once the call has to wait,
+/// and so does [`until`](Self::until), called then.
+#[derive(Clone, Copy)]
+pub(crate) enum Timeout {
+    Now,
+    Forever,
+    Seconds(f64),
+}
+
+impl Timeout {
+    /// The deadline of a wait: a time-out longer than `TIMEOUT_MAX` is an
+    /// `OverflowError`, a NaN a `ValueError` (on which threading's semaphore
+    /// and barrier would loop forever).
+    pub(crate) fn until(self) -> PyResult<Until> {
+        match self {
+            Timeout::Now => Ok(Until::Now),
+            Timeout::Forever => Ok(Until::Forever),
+            Timeout::Seconds(t) => Ok(after(reject_too_long(reject_nan(t)?)?)),
+        }
+    }
+}
+
+/// `threading.Semaphore.acquire(blocking=True, timeout=None)`'s arguments,
+/// with the check threading makes before anything else.
+pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Timeout> {
     match (blocking, timeout) {
         (false, Some(_)) => Err(PyValueError::new_err(
             "can't specify timeout for non-blocking acquire",
         )),
-        (false, None) => Ok(Until::Now),
-        (true, None) => Ok(Until::Forever),
-        (true, Some(t)) => Ok(after(reject_too_long(reject_nan(t)?)?)),
+        (false, None) => Ok(Timeout::Now),
+        (true, None) => Ok(Timeout::Forever),
+        (true, Some(t)) => Ok(Timeout::Seconds(t)),
     }
 }
 
-/// `Event.wait(timeout=None)`'s and `Condition.wait`'s argument: `None`
-/// waits forever; zero, less, or NaN does not wait (threading's test is
-/// `timeout > 0`, which NaN fails).
+/// `Event.wait(timeout=None)`'s and `Condition.wait`'s argument, for a call
+/// that has to wait: `None` waits forever; zero, less, or NaN does not wait
+/// (threading's test is `timeout > 0`, which NaN fails); longer than
+/// `TIMEOUT_MAX` is an `OverflowError`.
 pub(crate) fn wait_timeout(timeout: Option<f64>) -> PyResult<Until> {
     match timeout {
         None => Ok(Until::Forever),
@@ -1210,12 +1233,11 @@ pub(crate) fn wait_timeout(timeout: Option<f64>) -> PyResult<Until> {
     }
 }
 
-/// `Barrier.wait(timeout=None)`'s argument (or the barrier's default): as
-/// [`wait_timeout`], but a NaN is a `ValueError` (threading's barrier loops
-/// forever on one).
-pub(crate) fn barrier_timeout(timeout: Option<f64>) -> PyResult<Until> {
+/// `Barrier.wait(timeout=None)`'s argument (or the barrier's default),
+/// converted by [`Timeout::until`] as a semaphore's is.
+pub(crate) fn barrier_timeout(timeout: Option<f64>) -> Timeout {
     match timeout {
-        None => Ok(Until::Forever),
-        Some(t) => Ok(after(reject_too_long(reject_nan(t)?)?)),
+        None => Timeout::Forever,
+        Some(t) => Timeout::Seconds(t),
     }
 }

@@ -59,10 +59,12 @@ impl Event {
     /// the GIL while waiting.
     #[pyo3(signature = (timeout=None))]
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
-        let until = wait_timeout(timeout)?;
         if self.core.is_set() {
             return Ok(true);
         }
+        // Converted only now, as threading's: a wait for a flag already up
+        // takes any time-out.
+        let until = wait_timeout(timeout)?;
         let core = self.core.clone();
         block_thread(
             py,

@@ -155,13 +155,13 @@ impl Semaphore {
     /// expired first. Blocking waits release the GIL.
     #[pyo3(signature = (blocking=Truthy(true), timeout=None))]
     fn acquire(&self, py: Python<'_>, blocking: Truthy, timeout: Option<f64>) -> PyResult<bool> {
-        let until = sem_timeout(blocking.0, timeout)?;
+        let timeout = sem_timeout(blocking.0, timeout)?;
         let config = self.config()?;
         self.after_fork(config);
         if config.core.try_take() {
             return Ok(true);
         }
-        acquire_slow(config, py, until)
+        acquire_slow(config, py, timeout.until()?)
     }
 
     /// `with sem:` takes a permit, waiting as long as it takes.

@@ -31,22 +31,27 @@ def _honour_overrides(cls, base, acquire, threads):
     *threads*: as in asyncio's classes (whose ``async with`` calls
     ``acquire()`` and ``release()``) and threading's (whose ``with`` calls
     ``release()``). The built-in context managers go straight to the core;
-    a class that overrides nothing keeps them."""
-    own = cls.__dict__
-    if cls.release is not base.release:
-        if threads and "__exit__" not in own:
+    a class that overrides nothing keeps them, and one that inherits or
+    defines its own context manager (a mixin's, an intermediate class's)
+    keeps that."""
+
+    def builtin(name):
+        return getattr(cls, name) is getattr(base, name)
+
+    if not builtin("release"):
+        if threads and builtin("__exit__"):
 
             def __exit__(self, exc_type, exc, tb):
                 self.release()
 
             cls.__exit__ = __exit__
-        if "__aexit__" not in own:
+        if builtin("__aexit__"):
 
             async def __aexit__(self, exc_type, exc, tb):
                 self.release()
 
             cls.__aexit__ = __aexit__
-    if getattr(cls, acquire) is not getattr(base, acquire) and "__aenter__" not in own:
+    if not builtin(acquire) and builtin("__aenter__"):
 
         async def __aenter__(self):
             await getattr(self, acquire)()

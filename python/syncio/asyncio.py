@@ -42,7 +42,9 @@ def _no_with(self):
 def _object_repr(obj, extra, waiters=0):
     # asyncio's shape, with its waiter count when there are waiters.
     cls = type(obj)
-    if waiters:
+    if extra is None:
+        extra = "not set up"
+    elif waiters:
         extra = f"{extra}, waiters:{waiters}"
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
@@ -65,7 +67,10 @@ class Lock(_syncio.Lock):
         self._setup(asyncio=True)
 
     def __repr__(self):
-        extra = "locked" if self.locked() else "unlocked"
+        try:
+            extra = "locked" if self.locked() else "unlocked"
+        except RuntimeError:  # a subclass skipped __init__
+            return _object_repr(self, None)
         return _object_repr(self, extra, self._asyncio_waiters)
 
 
@@ -108,7 +113,10 @@ class Semaphore(_syncio.Semaphore):
         self._setup(value, asyncio=True)
 
     def __repr__(self):
-        extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
+        try:
+            extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
+        except RuntimeError:  # a subclass skipped __init__
+            return _object_repr(self, None)
         return _object_repr(self, extra, self._asyncio_waiters)
 
 
@@ -139,8 +147,12 @@ class Condition:
         self._lock = lock
         self._queue = _syncio.NotifyQueue()
         self.locked = lock.locked
-        # A syncio.Lock (threads and tasks) has the coroutine under this name.
-        self.acquire = getattr(lock, "async_acquire", lock.acquire)
+        # A syncio.Lock (threads and tasks) has the coroutine under this
+        # name; this module's Lock has it as acquire (perhaps overridden).
+        if isinstance(lock, Lock):
+            self.acquire = lock.acquire
+        else:
+            self.acquire = getattr(lock, "async_acquire", lock.acquire)
         self.release = lock.release
 
     async def __aenter__(self):
@@ -150,7 +162,10 @@ class Condition:
         self.release()
 
     def __repr__(self):
-        extra = "locked" if self.locked() else "unlocked"
+        try:
+            extra = "locked" if self.locked() else "unlocked"
+        except RuntimeError:  # its lock's subclass skipped __init__
+            return _object_repr(self, None)
         return _object_repr(self, extra, self._queue.waiters)
 
     async def wait(self):
