@@ -155,6 +155,14 @@ impl Lock {
         ))
     }
 
+    /// An asyncio acquire's first step, for `syncio.asyncio.Lock.acquire`:
+    /// `True` if the lock was taken now (as `async with` takes it: not
+    /// ahead of a task of this loop handed it that has not run yet).
+    fn _try_now(&self) -> PyResult<bool> {
+        let config = self.config()?;
+        Ok(config.asyncio_waiters.try_now(|| take(&config.core)))
+    }
+
     /// `async with lock:` acquires, as `async_acquire`.
     fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let config = self.config()?;

@@ -241,6 +241,15 @@ impl Semaphore {
         ))
     }
 
+    /// An asyncio acquire's first step, for
+    /// `syncio.asyncio.Semaphore.acquire`: `True` if a permit was taken now
+    /// (as `async with` takes it: not ahead of a task of this loop handed
+    /// one that has not run yet).
+    fn _try_now(&self) -> PyResult<bool> {
+        let config = self.config()?;
+        Ok(config.asyncio_waiters.try_now(|| config.core.try_take()))
+    }
+
     /// `async with sem:` takes a permit, as `async_acquire`.
     fn __aenter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let config = self.config()?;

@@ -55,8 +55,16 @@ class Lock(_syncio.Lock):
     yet holds it (``locked()`` is true)."""
 
     __slots__ = ()
-    acquire = _syncio.Lock.async_acquire
     __enter__ = _no_with
+
+    async def acquire(self):
+        """Acquire the lock, waiting (FIFO) while it is held; returns
+        ``True``. A coroutine, as asyncio's: the first step takes a free lock
+        without a wait object, and a cancelled wait passes on a lock it was
+        handed."""
+        if self._try_now():
+            return True
+        return await self.async_acquire()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -99,8 +107,16 @@ class Semaphore(_syncio.Semaphore):
     task of this loop handed a permit has not run yet."""
 
     __slots__ = ()
-    acquire = _syncio.Semaphore.async_acquire
     __enter__ = _no_with
+
+    async def acquire(self):
+        """Take a permit, waiting (FIFO) while there is none; returns
+        ``True``. A coroutine, as asyncio's: the first step takes a free
+        permit without a wait object, and a cancelled wait passes on a permit
+        it was handed."""
+        if self._try_now():
+            return True
+        return await self.async_acquire()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

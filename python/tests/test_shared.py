@@ -1342,3 +1342,41 @@ def test_reprs_of_objects_a_subclass_did_not_set_up_do_not_raise():
             pass
 
     assert "not set up" in repr(sa.Condition(SkipsLock()))
+
+
+@pytest.mark.parametrize("name", ["Lock", "Semaphore", "BoundedSemaphore"])
+def test_asyncio_acquire_is_a_coroutine_as_asyncio_s(name):
+    # Found in review: acquire was a Rust awaitable. Frameworks that ask
+    # inspect.iscoroutinefunction took it for a plain function, and a
+    # forgotten `await` went unreported.
+    import gc
+    import inspect
+    import warnings
+
+    for module in (asyncio, sa):
+        cls = getattr(module, name)
+        assert inspect.iscoroutinefunction(cls.acquire), module
+        obj = cls()
+        coro = obj.acquire()
+        assert inspect.iscoroutine(coro)
+        coro.close()
+        assert not obj.locked(), "an acquire never started takes nothing"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            obj.acquire()  # forgotten await
+            gc.collect()
+        assert any("was never awaited" in str(w.message) for w in caught), module
+
+    async def main():
+        obj = getattr(sa, name)()
+        assert await obj.acquire() is True  # free: taken at once
+        task = asyncio.create_task(obj.acquire())  # held: waits
+        await asyncio.sleep(0)
+        assert f"{name.replace('Bounded', '')}.acquire()" in repr(task)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        obj.release()
+        assert not obj.locked(), "the cancelled waiter left nothing behind"
+
+    asyncio.run(main())
