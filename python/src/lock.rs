@@ -139,8 +139,10 @@ impl Lock {
         Ok(self.config()?.core.locked())
     }
 
-    /// asyncio's `acquire()` from a task on any loop: awaitable (a
-    /// coroutine), giving `True` once the lock is taken. As in asyncio, a
+    /// asyncio's `acquire()` from a task on any loop: the wait object (it
+    /// follows the coroutine protocol) behind the Python classes'
+    /// coroutines, which try `_try_now` first. It gives `True` once the
+    /// lock is taken. As in asyncio, a
     /// task handed the lock that has not run yet goes before a newcomer of
     /// its loop. Cancelling the task gives back the lock if it was handed.
     fn async_acquire(&self) -> PyResult<Waiter> {

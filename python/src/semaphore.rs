@@ -225,8 +225,10 @@ impl Semaphore {
         Ok(self.config()?.core.sem().available_permits())
     }
 
-    /// asyncio's `acquire()` from a task on any loop: awaitable (a
-    /// coroutine), giving `True` once a permit is taken. As in asyncio, a
+    /// asyncio's `acquire()` from a task on any loop: the wait object (it
+    /// follows the coroutine protocol) behind the Python classes'
+    /// coroutines, which try `_try_now` first. It gives `True` once a
+    /// permit is taken. As in asyncio, a
     /// task handed a permit that has not run yet goes before a newcomer of
     /// its loop. Cancelling the task gives back a permit it was handed.
     fn async_acquire(&self) -> PyResult<Waiter> {

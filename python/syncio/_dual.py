@@ -74,6 +74,15 @@ class Lock(_syncio.Lock):
     def __init__(self, *, fair=True):
         self._setup(fair=fair)
 
+    async def async_acquire(self):
+        """Acquire the lock from a coroutine, on any loop; returns ``True``.
+        A task handed the lock that has not run yet goes before a newcomer
+        of its loop, as in asyncio; cancelling the task gives back the lock
+        if it was handed."""
+        if self._try_now():
+            return True
+        return await _syncio.Lock.async_acquire(self)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _honour_overrides(cls, Lock, "async_acquire", threads=True)
@@ -93,6 +102,15 @@ class Semaphore(_syncio.Semaphore):
 
     def __init__(self, value=1, *, fair=True):
         self._setup(value, fair=fair)
+
+    async def async_acquire(self):
+        """Take a permit from a coroutine, on any loop; returns ``True``. A
+        task handed a permit that has not run yet goes before a newcomer of
+        its loop, as in asyncio; cancelling the task gives back a permit it
+        was handed."""
+        if self._try_now():
+            return True
+        return await _syncio.Semaphore.async_acquire(self)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

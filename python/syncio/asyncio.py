@@ -64,7 +64,7 @@ class Lock(_syncio.Lock):
         handed."""
         if self._try_now():
             return True
-        return await self.async_acquire()
+        return await _syncio.Lock.async_acquire(self)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -116,7 +116,7 @@ class Semaphore(_syncio.Semaphore):
         it was handed."""
         if self._try_now():
             return True
-        return await self.async_acquire()
+        return await _syncio.Semaphore.async_acquire(self)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

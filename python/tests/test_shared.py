@@ -878,8 +878,9 @@ def test_acquire_starts_when_first_stepped_not_when_called(make):
 def test_a_waiter_thrown_into_gives_back_what_it_was_handed():
     sem = syncio.Semaphore(0)
 
+    # The Rust wait object itself (async_acquire is a coroutine around it).
     async def main():
-        waiter = sem.async_acquire()
+        waiter = syncio._syncio.Semaphore.async_acquire(sem)
         pending = waiter.send(None)
         assert isinstance(pending, asyncio.Future) and pending._asyncio_future_blocking
         sem.release()  # handed to the waiter, which has not run yet
@@ -890,7 +891,7 @@ def test_a_waiter_thrown_into_gives_back_what_it_was_handed():
         with pytest.raises(RuntimeError, match="already finished"):
             waiter.send(None)
         with pytest.raises(ValueError, match="boom"):
-            sem.async_acquire().throw(ValueError, "boom")
+            syncio._syncio.Semaphore.async_acquire(sem).throw(ValueError, "boom")
 
     asyncio.run(main())
 
@@ -938,8 +939,12 @@ def test_a_waiter_follows_the_coroutine_protocol_rules():
     sem = syncio.Semaphore(0)
 
     async def main():
-        waiter = sem.async_acquire()
-        assert "Semaphore.acquire" in repr(asyncio.ensure_future(sem.async_acquire()))
+        # The Rust wait object itself (syncio.Semaphore.async_acquire is a
+        # coroutine around it).
+        waiter = syncio._syncio.Semaphore.async_acquire(sem)
+        assert "Semaphore.acquire" in repr(
+            asyncio.ensure_future(syncio._syncio.Semaphore.async_acquire(sem))
+        )
         with pytest.raises(TypeError, match="just-started"):
             waiter.send(1)
 
@@ -962,12 +967,12 @@ def test_a_waiter_follows_the_coroutine_protocol_rules():
             ((KeyError("k"),), KeyError("k")),
         ]:
             with pytest.raises(type(expected)) as raised:
-                sem.async_acquire().throw(*args)
+                syncio._syncio.Semaphore.async_acquire(sem).throw(*args)
             assert repr(raised.value) == repr(expected)
         with pytest.raises(TypeError, match="separate value"):
-            sem.async_acquire().throw(KeyError("k"), 1)
+            syncio._syncio.Semaphore.async_acquire(sem).throw(KeyError("k"), 1)
         with pytest.raises(RuntimeError, match="raised StopIteration"):
-            sem.async_acquire().throw(StopIteration)
+            syncio._syncio.Semaphore.async_acquire(sem).throw(StopIteration)
 
     asyncio.run(main())
 
@@ -978,7 +983,7 @@ def test_a_waiter_stepped_reentrantly_refuses_instead_of_deadlocking():
     # waiter from there is refused, as for a running coroutine.
     lock = syncio.Lock()
     lock.acquire()
-    waiter = lock.async_acquire()
+    waiter = syncio._syncio.Lock.async_acquire(lock)  # the Rust wait object
     armed, seen = [False], []
 
     class Loop(asyncio.SelectorEventLoop):
@@ -1380,3 +1385,22 @@ def test_asyncio_acquire_is_a_coroutine_as_asyncio_s(name):
         assert not obj.locked(), "the cancelled waiter left nothing behind"
 
     asyncio.run(main())
+
+
+def test_dual_async_acquire_is_a_coroutine_too():
+    import inspect
+
+    for cls in (syncio.Lock, syncio.Semaphore, syncio.BoundedSemaphore):
+        assert inspect.iscoroutinefunction(cls.async_acquire)
+        obj = cls()
+
+        async def main():
+            assert await obj.async_acquire() is True  # free: at once
+            waiting = asyncio.create_task(obj.async_acquire())
+            await asyncio.sleep(0)
+            obj.release()  # handed to the waiting task
+            assert await waiting is True
+            obj.release()
+
+        asyncio.run(main())
+        assert obj.acquire(blocking=False)
