@@ -7,6 +7,8 @@ Workloads (each contender runs the same loop):
 - uncontended acquire + release from a thread (``with sem:``);
 - 8 threads x 20 000 acquire + release on one Semaphore(2);
 - uncontended ``async with sem:`` in a task;
+- uncontended ``await sem.acquire()`` + ``sem.release()`` in a task
+  (``async_acquire()`` for syncio's dual classes and aiologic's);
 - 8 tasks x 5 000 (``async with sem: await asyncio.sleep(0)``) on one
   Semaphore(2), or one Lock, one event loop.
 
@@ -106,6 +108,28 @@ def uncontended_task(make, n=100_000):
     return asyncio.run(main())
 
 
+def _acquire_release(sem):
+    # asyncio's classes and syncio.asyncio's call the coroutine acquire;
+    # syncio's dual classes and aiologic's, async_acquire (aiologic's Lock
+    # releases with async_release, a plain method despite its name).
+    if isinstance(sem, (asyncio.Lock, asyncio.Semaphore, sa.Lock, sa.Semaphore)):
+        return sem.acquire, sem.release
+    return sem.async_acquire, getattr(sem, "release", None) or sem.async_release
+
+
+def uncontended_task_acquire(make, n=100_000):
+    async def main():
+        sem = make()
+        acquire, release = _acquire_release(sem)
+        t = time.perf_counter()
+        for _ in range(n):
+            await acquire()
+            release()
+        return (time.perf_counter() - t) / n
+
+    return asyncio.run(main())
+
+
 def contended_tasks(make, tasks=8, per_task=5_000):
     async def main():
         sem = make()
@@ -127,6 +151,12 @@ WORKLOADS = [
     ("uncontended, thread (`with sem:`)", sync_contenders, uncontended_thread, ("Semaphore", "Lock")),
     ("8 threads x 20 000 on Semaphore(2)", sync_contenders, contended_threads, ("Semaphore",)),
     ("uncontended, task (`async with sem:`)", async_contenders, uncontended_task, ("Semaphore", "Lock")),
+    (
+        "uncontended, task (`await acquire()`, `release()`)",
+        async_contenders,
+        uncontended_task_acquire,
+        ("Semaphore", "Lock"),
+    ),
     (
         "8 tasks x 5 000 with sleep(0), Semaphore(2) or Lock",
         async_contenders,
