@@ -31,11 +31,23 @@ impl Core {
         }
     }
 
+    /// True for `BoundedSemaphore(0)`: no permit can ever be released to
+    /// it, and the core refuses a request above the bound at once
+    /// (`TooManyPermits`), where Python's waits (forever, or until its
+    /// time-out).
+    fn never_grants(&self) -> bool {
+        matches!(self, Core::Bounded(b) if b.bound() == 0)
+    }
+
     /// A `'static` wait for one permit, which it keeps (Python's `acquire`
     /// pairs with a later `release`, not with a guard).
     fn acquire_future(&self) -> impl Future<Output = Outcome> + Send + 'static {
         let core = self.clone();
         async move {
+            if core.never_grants() {
+                // Waits as Python's does, until cancelled or timed out.
+                std::future::pending::<()>().await;
+            }
             match core.sem().acquire().await {
                 Ok(permit) => {
                     permit.forget();
@@ -315,6 +327,10 @@ fn acquire_slow(config: &Config, py: Python<'_>, until: Until) -> PyResult<bool>
         until,
         || config.core.acquire_future(),
         move |deadline| {
+            if core.never_grants() {
+                wait_out(deadline);
+                return false;
+            }
             let sem = core.sem();
             let result = match deadline {
                 None => sem
@@ -332,4 +348,21 @@ fn acquire_slow(config: &Config, py: Python<'_>, until: Until) -> PyResult<bool>
             }
         },
     )
+}
+
+/// Blocks the calling thread until `deadline`, or forever: the wait of an
+/// acquire that nothing can grant (`BoundedSemaphore(0)`).
+fn wait_out(deadline: Option<std::time::Instant>) {
+    loop {
+        match deadline {
+            None => std::thread::park(),
+            Some(deadline) => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return;
+                }
+                std::thread::park_timeout(deadline - now);
+            }
+        }
+    }
 }

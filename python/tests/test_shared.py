@@ -1404,3 +1404,22 @@ def test_dual_async_acquire_is_a_coroutine_too():
 
         asyncio.run(main())
         assert obj.acquire(blocking=False)
+
+
+def test_a_bounded_semaphore_of_zero_waits_as_python_s_instead_of_panicking():
+    # Found in review: the core refuses a request above the bound at once,
+    # and the binding took that for "closed" (a Rust panic reached Python).
+    for module in (threading, syncio.threading):
+        sem = module.BoundedSemaphore(0)
+        assert sem.acquire(blocking=False) is False
+        assert sem.acquire(timeout=0.05) is False
+
+    async def main(module, acquire):
+        sem = module.BoundedSemaphore(0)
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(acquire(sem), 0.05)
+        assert sem._value == 0
+
+    asyncio.run(main(asyncio, lambda s: s.acquire()))
+    asyncio.run(main(sa, lambda s: s.acquire()))
+    asyncio.run(main(syncio, lambda s: s.async_acquire()))
