@@ -25,6 +25,23 @@ __all__ = [
 ]
 
 
+def _acquire_coroutine(wait, qualname, doc):
+    """An acquire as a coroutine, as asyncio's: its first step takes a free
+    lock or permit at once (``_try_now``: not ahead of a task of this loop
+    handed one that has not resumed), else it awaits ``wait(self)``, the
+    Rust wait object."""
+
+    async def acquire(self):
+        if self._try_now():
+            return True
+        return await wait(self)
+
+    acquire.__name__ = qualname.rsplit(".", 1)[1]
+    acquire.__qualname__ = qualname
+    acquire.__doc__ = doc
+    return acquire
+
+
 def _honour_overrides(cls, base, acquire, threads):
     """Make a subclass's own ``release`` (and its coroutine named *acquire*)
     the ones ``async with`` calls, and ``release`` the one ``with`` calls if
@@ -74,14 +91,14 @@ class Lock(_syncio.Lock):
     def __init__(self, *, fair=True):
         self._setup(fair=fair)
 
-    async def async_acquire(self):
+    async_acquire = _acquire_coroutine(
+        _syncio.Lock.async_acquire,
+        "Lock.async_acquire",
         """Acquire the lock from a coroutine, on any loop; returns ``True``.
         A task handed the lock that has not run yet goes before a newcomer
         of its loop, as in asyncio; cancelling the task gives back the lock
-        if it was handed."""
-        if self._try_now():
-            return True
-        return await _syncio.Lock.async_acquire(self)
+        if it was handed.""",
+    )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -103,14 +120,14 @@ class Semaphore(_syncio.Semaphore):
     def __init__(self, value=1, *, fair=True):
         self._setup(value, fair=fair)
 
-    async def async_acquire(self):
+    async_acquire = _acquire_coroutine(
+        _syncio.Semaphore.async_acquire,
+        "Semaphore.async_acquire",
         """Take a permit from a coroutine, on any loop; returns ``True``. A
         task handed a permit that has not run yet goes before a newcomer of
         its loop, as in asyncio; cancelling the task gives back a permit it
-        was handed."""
-        if self._try_now():
-            return True
-        return await _syncio.Semaphore.async_acquire(self)
+        was handed.""",
+    )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -10,7 +10,7 @@ of them or from a plain thread.
 import sys as _sys
 
 from . import _syncio
-from ._dual import _async_wait, _async_wait_for, _honour_overrides, _notify
+from ._dual import _acquire_coroutine, _async_wait, _async_wait_for, _honour_overrides, _notify
 from ._errors import BrokenBarrierError
 
 __all__ = [
@@ -57,14 +57,12 @@ class Lock(_syncio.Lock):
     __slots__ = ()
     __enter__ = _no_with
 
-    async def acquire(self):
+    acquire = _acquire_coroutine(
+        _syncio.Lock.async_acquire,
+        "Lock.acquire",
         """Acquire the lock, waiting (FIFO) while it is held; returns
-        ``True``. A coroutine, as asyncio's: the first step takes a free lock
-        without a wait object, and a cancelled wait passes on a lock it was
-        handed."""
-        if self._try_now():
-            return True
-        return await _syncio.Lock.async_acquire(self)
+        ``True``. A cancelled wait passes on a lock it was handed.""",
+    )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -109,14 +107,12 @@ class Semaphore(_syncio.Semaphore):
     __slots__ = ()
     __enter__ = _no_with
 
-    async def acquire(self):
+    acquire = _acquire_coroutine(
+        _syncio.Semaphore.async_acquire,
+        "Semaphore.acquire",
         """Take a permit, waiting (FIFO) while there is none; returns
-        ``True``. A coroutine, as asyncio's: the first step takes a free
-        permit without a wait object, and a cancelled wait passes on a permit
-        it was handed."""
-        if self._try_now():
-            return True
-        return await _syncio.Semaphore.async_acquire(self)
+        ``True``. A cancelled wait passes on a permit it was handed.""",
+    )
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
