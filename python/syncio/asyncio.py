@@ -39,12 +39,16 @@ def _no_with(self):
     raise TypeError(f"{type(self).__name__!r} object does not support the context manager protocol")
 
 
-def _object_repr(obj, extra, waiters=0):
-    # asyncio's shape, with its waiter count when there are waiters.
+def _object_repr(obj, state):
+    # asyncio's shape: state() gives the bracketed description and the
+    # number of waiters, shown when there are some. An object whose
+    # subclass skipped __init__ (its methods raise RuntimeError) says so.
     cls = type(obj)
-    if extra is None:
-        extra = "not set up"
-    elif waiters:
+    try:
+        extra, waiters = state()
+    except RuntimeError:
+        extra, waiters = "not set up", 0
+    if waiters:
         extra = f"{extra}, waiters:{waiters}"
     return f"<{cls.__module__}.{cls.__qualname__} object at {id(obj):#x} [{extra}]>"
 
@@ -73,11 +77,9 @@ class Lock(_syncio.Lock):
         self._setup(asyncio=True)
 
     def __repr__(self):
-        try:
-            extra = "locked" if self.locked() else "unlocked"
-        except RuntimeError:  # a subclass skipped __init__
-            return _object_repr(self, None)
-        return _object_repr(self, extra, self._asyncio_waiters)
+        return _object_repr(
+            self, lambda: ("locked" if self.locked() else "unlocked", self._asyncio_waiters)
+        )
 
 
 class Event(_syncio.Event):
@@ -96,7 +98,7 @@ class Event(_syncio.Event):
         return await self._waiter()
 
     def __repr__(self):
-        return _object_repr(self, "set" if self.is_set() else "unset", self._waiting)
+        return _object_repr(self, lambda: ("set" if self.is_set() else "unset", self._waiting))
 
 
 class Semaphore(_syncio.Semaphore):
@@ -125,11 +127,11 @@ class Semaphore(_syncio.Semaphore):
         self._setup(value, asyncio=True)
 
     def __repr__(self):
-        try:
+        def state():
             extra = "locked" if self.locked() else f"unlocked, value:{self._value}"
-        except RuntimeError:  # a subclass skipped __init__
-            return _object_repr(self, None)
-        return _object_repr(self, extra, self._asyncio_waiters)
+            return extra, self._asyncio_waiters
+
+        return _object_repr(self, state)
 
 
 class BoundedSemaphore(Semaphore):
@@ -174,11 +176,9 @@ class Condition:
         self.release()
 
     def __repr__(self):
-        try:
-            extra = "locked" if self.locked() else "unlocked"
-        except RuntimeError:  # its lock's subclass skipped __init__
-            return _object_repr(self, None)
-        return _object_repr(self, extra, self._queue.waiters)
+        return _object_repr(
+            self, lambda: ("locked" if self.locked() else "unlocked", self._queue.waiters)
+        )
 
     async def wait(self):
         """Release the lock, wait for a notification, re-acquire the lock
@@ -290,4 +290,4 @@ class Barrier:
         extra = self._phase
         if self._phase != _BROKEN:
             extra = f"{extra}, waiters:{self.n_waiting}/{self._parties}"
-        return _object_repr(self, extra)
+        return _object_repr(self, lambda: (extra, 0))
