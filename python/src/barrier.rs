@@ -9,8 +9,8 @@ use pyo3::types::{PyDict, PyTuple};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::bridge::{
-    barrier_timeout, block, catch_raised, is_main_thread, poll_caught, raise_through_core, Blocked,
-    Keeper, Outcome, Setup, Waiter,
+    block, catch_raised, is_main_thread, poll_caught, raise_through_core, Blocked, Keeper, Outcome,
+    Setup, Timeout, Waiter,
 };
 
 /// A barrier usable from threads and asyncio tasks at once: threading's
@@ -103,7 +103,7 @@ impl Barrier {
     fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
         let config = self.config()?;
         let core = config.core.clone();
-        let until = match barrier_timeout(timeout.or(config.timeout)).until() {
+        let until = match Timeout::from(timeout.or(config.timeout)).until() {
             Ok(until) => until,
             Err(refused) => {
                 // As threading's, which converts the time-out only once it

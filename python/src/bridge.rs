@@ -1195,6 +1195,16 @@ pub(crate) enum Timeout {
     Seconds(f64),
 }
 
+/// A `timeout=None` argument (`None`: no limit), not yet converted.
+impl From<Option<f64>> for Timeout {
+    fn from(timeout: Option<f64>) -> Self {
+        match timeout {
+            None => Timeout::Forever,
+            Some(t) => Timeout::Seconds(t),
+        }
+    }
+}
+
 impl Timeout {
     /// The deadline of a wait: a time-out longer than `TIMEOUT_MAX` is an
     /// `OverflowError`, a NaN a `ValueError` (on which threading's semaphore
@@ -1216,8 +1226,7 @@ pub(crate) fn sem_timeout(blocking: bool, timeout: Option<f64>) -> PyResult<Time
             "can't specify timeout for non-blocking acquire",
         )),
         (false, None) => Ok(Timeout::Now),
-        (true, None) => Ok(Timeout::Forever),
-        (true, Some(t)) => Ok(Timeout::Seconds(t)),
+        (true, timeout) => Ok(timeout.into()),
     }
 }
 
@@ -1230,14 +1239,5 @@ pub(crate) fn wait_timeout(timeout: Option<f64>) -> PyResult<Until> {
         None => Ok(Until::Forever),
         Some(t) if t.is_nan() => Ok(Until::Now),
         Some(t) => Ok(after(reject_too_long(t)?)),
-    }
-}
-
-/// `Barrier.wait(timeout=None)`'s argument (or the barrier's default),
-/// converted by [`Timeout::until`] as a semaphore's is.
-pub(crate) fn barrier_timeout(timeout: Option<f64>) -> Timeout {
-    match timeout {
-        None => Timeout::Forever,
-        Some(t) => Timeout::Seconds(t),
     }
 }
