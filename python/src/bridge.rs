@@ -948,15 +948,27 @@ where
 
 /// The asyncio waiters of one primitive that have not resumed yet, per
 /// thread (so per event loop): what each loop's asyncio `_waiters` would
-/// hold. Each one's end (resumed, or dropped) is announced on `resumed`.
+/// hold. Each one's end (resumed, or dropped) is announced on `resumed`, and
+/// so is each held-back newcomer's move into the core's queue.
 pub(crate) struct AsyncioWaiters {
     /// All threads together: lets the common case (none) skip the map.
     total: AtomicUsize,
-    per_thread: Mutex<Vec<(ThreadId, usize)>>,
+    per_thread: Mutex<Vec<LoopWaiters>>,
     resumed: syncio::Condition,
     /// Whether the primitive could be acquired right now (a permit free, the
     /// lock unlocked).
     free: Box<dyn Fn() -> bool + Send + Sync>,
+}
+
+/// One thread's (one loop's) share of [`AsyncioWaiters`].
+#[derive(Clone, Copy)]
+struct LoopWaiters {
+    thread: ThreadId,
+    /// Its waiters from their start until they resume or are dropped.
+    in_flight: usize,
+    /// Those of them held back outside the core's queue (see
+    /// [`AsyncioWaiters::acquire`]).
+    held: usize,
 }
 
 impl AsyncioWaiters {
@@ -971,25 +983,30 @@ impl AsyncioWaiters {
 
     /// An asyncio acquire, counted from now until it resumes. As in asyncio,
     /// while an earlier waiter of the same loop has not resumed, a free
-    /// permit is not a newcomer's: it waits until one resumes (and passes on
-    /// what it does not need, as asyncio's `_wake_up_next` after a resume).
-    /// Waiters of other loops do not hold it back: their loops may be idle.
+    /// permit is not a newcomer's: it is held back until one resumes (and
+    /// then passes on what it does not need, as asyncio's `_wake_up_next`
+    /// after a resume). A newcomer of a loop that has waiters held back is
+    /// held back too, behind them, so that it queues in the core after them
+    /// as asyncio's would in its `_waiters`, even if the free permit that
+    /// held them back has gone meanwhile. Waiters of other loops do not
+    /// hold it back: their loops may be idle.
     pub(crate) fn acquire(
         self: &Arc<Self>,
         acquire: impl Future<Output = Outcome> + Send + 'static,
     ) -> impl Future<Output = Outcome> + Send + 'static {
         let waiters = self.clone();
         async move {
-            let (in_flight, here) = InFlight::enter(waiters);
+            let (in_flight, first_look) = InFlight::enter(waiters);
             let waiters = &*in_flight.waiters;
-            // Checked (on the count taken as this waiter was counted),
-            // queued, checked again: a resumption between the first check
-            // and the queueing is not missed (both sides go through the
-            // `per_thread` mutex, which orders them).
-            if here > 1 && (waiters.free)() {
+            // Checked (on the counts taken as this waiter was counted),
+            // then, once listening, checked again and counted as held under
+            // the `per_thread` mutex: a resumption or a held waiter's
+            // leaving in between is not missed (both sides go through that
+            // mutex, which orders them).
+            if waiters.must_hold(&first_look) {
                 let mut resumed = std::pin::pin!(waiters.resumed.notified());
                 resumed.as_mut().enable();
-                if waiters.count_on(in_flight.thread) > 1 && (waiters.free)() {
+                if let Some(_held) = in_flight.hold() {
                     resumed.await;
                 }
             }
@@ -997,6 +1014,13 @@ impl AsyncioWaiters {
             drop(in_flight);
             outcome
         }
+    }
+
+    /// Whether a newcomer that sees `here` (its loop's share, itself
+    /// counted in flight) must be held back: an earlier waiter of its loop
+    /// has not resumed and a permit is free, or one is held back already.
+    fn must_hold(&self, here: &LoopWaiters) -> bool {
+        here.held > 0 || (here.in_flight > 1 && (self.free)())
     }
 
     /// asyncio's fast path: whether nothing holds a newcomer of this
@@ -1028,7 +1052,11 @@ impl AsyncioWaiters {
         if self.total() == 0 {
             return 0;
         }
-        self.count_on(current_thread())
+        let thread = current_thread();
+        lock(&self.per_thread)
+            .iter()
+            .find(|w| w.thread == thread)
+            .map_or(0, |w| w.in_flight)
     }
 
     /// Unresumed asyncio waiters of every loop.
@@ -1036,11 +1064,24 @@ impl AsyncioWaiters {
         self.total.load(Ordering::Acquire)
     }
 
-    fn count_on(&self, thread: ThreadId) -> usize {
-        lock(&self.per_thread)
-            .iter()
-            .find(|(t, _)| *t == thread)
-            .map_or(0, |&(_, n)| n)
+    /// Runs `f` on `thread`'s share, which exists while one of its waiters
+    /// is in flight.
+    fn on_loop<R>(&self, thread: ThreadId, f: impl FnOnce(&mut LoopWaiters) -> R) -> R {
+        let mut per_thread = lock(&self.per_thread);
+        let here = per_thread
+            .iter_mut()
+            .find(|w| w.thread == thread)
+            .expect("a loop's share lives while one of its waiters is in flight");
+        f(here)
+    }
+
+    /// Wakes the held-back newcomers. All of them, since a newcomer of
+    /// another loop may be the oldest; once woken, each queues in the core
+    /// like anyone else.
+    fn wake_held(&self) {
+        if self.resumed.waiters() > 0 {
+            self.resumed.notify_all();
+        }
     }
 }
 
@@ -1052,24 +1093,42 @@ struct InFlight {
 }
 
 impl InFlight {
-    /// Also returns how many are in flight on this thread, this one
-    /// included.
-    fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, usize) {
+    /// Also returns its loop's share as it was once this waiter was
+    /// counted.
+    fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, LoopWaiters) {
         let thread = current_thread();
         waiters.total.fetch_add(1, Ordering::AcqRel);
         let mut per_thread = lock(&waiters.per_thread);
-        let here = match per_thread.iter_mut().find(|(t, _)| *t == thread) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
+        let here = match per_thread.iter_mut().find(|w| w.thread == thread) {
+            Some(w) => {
+                w.in_flight += 1;
+                *w
             }
             None => {
-                per_thread.push((thread, 1));
-                1
+                let w = LoopWaiters {
+                    thread,
+                    in_flight: 1,
+                    held: 0,
+                };
+                per_thread.push(w);
+                w
             }
         };
         drop(per_thread);
         (InFlight { waiters, thread }, here)
+    }
+
+    /// Counts this waiter as held back if it still must be (see
+    /// [`AsyncioWaiters::must_hold`]), until the returned guard drops.
+    fn hold(&self) -> Option<Held<'_>> {
+        let waiters = &*self.waiters;
+        waiters
+            .on_loop(self.thread, |here| {
+                let hold = waiters.must_hold(here);
+                here.held += usize::from(hold);
+                hold
+            })
+            .then_some(Held(self))
     }
 }
 
@@ -1077,22 +1136,31 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let waiters = &*self.waiters;
         let mut per_thread = lock(&waiters.per_thread);
-        if let Some(i) = per_thread.iter().position(|(t, _)| *t == self.thread) {
-            per_thread[i].1 -= 1;
-            if per_thread[i].1 == 0 {
+        if let Some(i) = per_thread.iter().position(|w| w.thread == self.thread) {
+            per_thread[i].in_flight -= 1;
+            if per_thread[i].in_flight == 0 {
                 per_thread.swap_remove(i);
             }
         }
         drop(per_thread);
         waiters.total.fetch_sub(1, Ordering::AcqRel);
-        // Wake the deferred newcomers even if nothing is free right now: a
+        // Wake the held-back newcomers even if nothing is free right now: a
         // later release may come from a thread or a plain `release()`, which
-        // knows nothing of them; once woken, each queues in the core like
-        // anyone else. All of them, since a newcomer of another loop may be
-        // the oldest.
-        if waiters.resumed.waiters() > 0 {
-            waiters.resumed.notify_all();
-        }
+        // knows nothing of them.
+        waiters.wake_held();
+    }
+}
+
+/// A waiter held back outside the core's queue, from the check that holds
+/// it until it moves on to the queue (or is dropped): then the newcomers of
+/// its loop held back behind it follow it there, in their order.
+struct Held<'a>(&'a InFlight);
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        let waiters = &*self.0.waiters;
+        waiters.on_loop(self.0.thread, |here| here.held -= 1);
+        waiters.wake_held();
     }
 }
 

@@ -758,6 +758,82 @@ def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
     assert sem._value == 2  # the initial permit and the extra release
 
 
+def test_a_task_deferred_behind_an_unresumed_one_keeps_its_place_in_its_loop():
+    # A newcomer held back by an unresumed task of its loop is queued, as in
+    # asyncio: a later newcomer of that loop does not go before it, even when
+    # the free permit that held the first back has gone in between.
+    sem = syncio.Semaphore(1)
+    order = []
+
+    async def finish(name, wait, pending):
+        # Drives an acquire whose first step has been taken.
+        while True:
+            await asyncio.wait_for(pending, 5)
+            try:
+                pending = wait.send(None)
+            except StopIteration as done:
+                assert done.value is True
+                order.append(name)
+                return
+
+    async def main():
+        assert sem.acquire()
+        b1 = asyncio.create_task(sem.async_acquire())
+        await asyncio.sleep(0)  # B1 queued
+        sem.release()  # handed to B1, which has not run yet
+        sem.release()  # and one permit free
+        b2 = sem.async_acquire()
+        b2_pending = b2.send(None)  # held back behind B1, as in asyncio
+        assert sem.acquire(blocking=False)  # a thread-style caller takes the permit
+        d = sem.async_acquire()
+        d_pending = d.send(None)  # no permit free: queued, after B2
+        assert await b1
+        waits = [
+            asyncio.create_task(finish("B2", b2, b2_pending)),
+            asyncio.create_task(finish("D", d, d_pending)),
+        ]
+        for _ in range(2):
+            await asyncio.sleep(0.01)
+            sem.release()
+        await asyncio.wait_for(asyncio.gather(*waits), 5)
+
+    asyncio.run(main())
+    assert order == ["B2", "D"]
+
+
+def test_a_newcomer_held_behind_a_cancelled_one_is_not_stranded():
+    # A newcomer held back only because an earlier one of its loop is held
+    # moves on when that one is cancelled while held.
+    sem = syncio.Semaphore(1)
+
+    async def main():
+        assert sem.acquire()
+        b1 = asyncio.create_task(sem.async_acquire())
+        await asyncio.sleep(0)  # B1 queued
+        sem.release()  # handed to B1, which has not run yet
+        sem.release()  # and one permit free
+        b2 = sem.async_acquire()
+        b2.send(None)  # held back behind B1
+        assert sem.acquire(blocking=False)  # a thread-style caller takes the permit
+        d = sem.async_acquire()
+        d_pending = d.send(None)  # held back behind B2
+        b2.close()  # B2 cancelled while held back
+        assert await b1
+        sem.release()  # B1's permit
+        sem.release()  # the thread-style caller's
+        while True:
+            await asyncio.wait_for(d_pending, 5)
+            try:
+                d_pending = d.send(None)
+            except StopIteration as done:
+                assert done.value is True
+                break
+        sem.release()
+
+    asyncio.run(main())
+    assert sem._value == 2  # the initial permit and the extra release
+
+
 def test_a_task_is_not_held_back_by_an_unresumed_task_of_another_loop():
     # asyncio's "unresumed waiters go first" rule is per loop: a task handed a
     # permit on an idle loop must not keep a task of another loop from a
