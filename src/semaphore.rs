@@ -76,9 +76,9 @@ use crate::raw::{
 ///
 /// [`Semaphore::new`] panics above it; every other call that would exceed it
 /// returns an error and changes nothing.
-pub const MAX_PERMITS: usize = usize::MAX >> 3;
+pub const MAX_PERMITS: usize = usize::MAX >> SHIFT;
 
-/// State word: `permits << SHIFT | HANDOFF | WAITERS | CLOSED`.
+/// State word: `permits << SHIFT | WOKEN | HANDOFF | WAITERS | CLOSED`.
 const CLOSED: usize = 1;
 /// Set while the wait queue is non-empty. While it is set the count only
 /// changes under the queue lock, which is what lets the lock holder hand
@@ -88,7 +88,12 @@ const WAITERS: usize = 2;
 /// nobody may barge until it is served (its permits accumulate for it, even
 /// a request for several).
 const HANDOFF: usize = 4;
-const SHIFT: usize = 3;
+/// Barging only, set and cleared under the queue lock: the oldest waiter
+/// has been woken to compete and has not registered a waker since, so a
+/// release has nobody to wake (see [`Semaphore::add_permits_barging`]).
+/// Implies WAITERS.
+const WOKEN: usize = 8;
+const SHIFT: usize = 4;
 
 /// Marks a semaphore without a bound.
 const UNBOUNDED: usize = usize::MAX;
@@ -363,7 +368,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         self.state.fetch_or(CLOSED, Release);
         while q.notify_front(CLOSED_CODE, &mut wakes) {}
-        self.state.fetch_and(!(WAITERS | HANDOFF), Release);
+        self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
         drop(q);
         wakes.wake_all();
     }
@@ -384,7 +389,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         while q.reset_front(&mut wakes) {}
         q.front_deadline = None;
-        self.state.fetch_and(!(WAITERS | HANDOFF), Release);
+        self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
         drop(q);
         wakes.wake_all();
     }
@@ -838,8 +843,8 @@ impl Semaphore {
     /// that failed CAS, which returns the word to start from.
     #[inline]
     fn give_back_hinted(&self, hint: usize) {
-        debug_assert!(hint & (Held::HINTED | CLOSED | WAITERS | HANDOFF) == 0);
-        // The hint's count is below 2^60 (top bit clear), so one more permit
+        debug_assert!(hint & (Held::HINTED | CLOSED | WAITERS | HANDOFF | WOKEN) == 0);
+        // The hint's count is below 2^59 (top bit clear), so one more permit
         // is far from `MAX_PERMITS`.
         let new = hint + (1 << SHIFT);
         if let Err(s) = self.state.compare_exchange(hint, new, Release, Relaxed) {
@@ -891,7 +896,7 @@ impl Semaphore {
         if q.is_empty() {
             // The queue emptied meanwhile: fast paths may run again, but no
             // one can set WAITERS while we hold the lock.
-            return self.add_to_count(n);
+            return self.add_to_count(n).map(drop);
         }
         checked_add_permits(self.state.load(Ordering::Acquire), n)?;
         self.hand_out(&mut q, n, &mut wakes);
@@ -901,13 +906,14 @@ impl Semaphore {
     }
 
     /// Adds `n` to the count whatever the flags say (the caller knows no
-    /// hand-off is due), refusing an overflow before any change.
-    fn add_to_count(&self, n: usize) -> Result<(), ReleaseError> {
+    /// hand-off is due), refusing an overflow before any change. Returns
+    /// the word it replaced.
+    fn add_to_count(&self, n: usize) -> Result<usize, ReleaseError> {
         let mut s = self.state.load(Relaxed);
         loop {
             let new = checked_add_permits(s, n)?;
             match self.state.compare_exchange_weak(s, new, Release, Relaxed) {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(s),
                 Err(actual) => s = actual,
             }
         }
@@ -942,8 +948,19 @@ impl Semaphore {
     /// Barging release with waiters queued: the permits go back into the
     /// count at once (any running caller may take them), then the oldest
     /// waiter is woken to compete, or served directly if it is starving.
+    ///
+    /// If the oldest waiter was woken and has not run since (WOKEN), and
+    /// nobody is starving, there is nobody to wake and the queue lock is not
+    /// taken: under contention that is most releases (workload 4's
+    /// tasks). The woken waiter takes the permits when it runs; if it finds
+    /// them gone it clears WOKEN as it registers again and then looks at the
+    /// count once more, and the word orders the two: either this add comes
+    /// first and it sees the permits, or this release sees WOKEN clear and
+    /// wakes it under the lock.
     fn add_permits_barging(&self, n: usize) -> Result<(), ReleaseError> {
-        self.add_to_count(n)?;
+        if self.add_to_count(n)? & (WOKEN | HANDOFF) == WOKEN {
+            return Ok(());
+        }
         let mut wakes = WakeList::new();
         let mut q = self.queue.lock();
         self.settle_barging(&mut q, &mut wakes, &mut Now::default());
@@ -982,8 +999,8 @@ impl Semaphore {
                 q.front_deadline.is_some_and(|d| now.get() >= d)
             };
             if !starving {
-                if self.state.load(Ordering::Acquire) >> SHIFT >= need {
-                    q.wake_front(wakes);
+                if self.state.load(Ordering::Acquire) >> SHIFT >= need && q.wake_front(wakes) {
+                    self.state.fetch_or(WOKEN, Relaxed);
                 }
                 return;
             }
@@ -1018,12 +1035,13 @@ impl Semaphore {
     /// served: restart the starvation clock for the new one, or clear
     /// WAITERS if nobody is left.
     fn front_changed(&self, q: &mut QueueGuard<'_, QueueData>, now: &mut Now) {
+        // A new oldest waiter has its waker registered: not WOKEN.
         if q.is_empty() {
             q.front_deadline = None;
-            self.state.fetch_and(!(WAITERS | HANDOFF), Release);
+            self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
         } else {
             q.front_deadline = self.starving_from(now.get());
-            self.state.fetch_and(!HANDOFF, Release);
+            self.state.fetch_and(!(HANDOFF | WOKEN), Release);
         }
     }
 
@@ -1072,10 +1090,16 @@ impl Semaphore {
                 return Poll::Ready(Self::finish(node));
             }
             // A release that came after our attempt may have found no waker
-            // to take (an earlier wake-up had it): look again before sleeping.
-            // (Under HANDOFF nobody takes: the starving waiter is served by a
-            // release.)
-            let s = self.state.load(Ordering::Acquire);
+            // to take (an earlier wake-up had it, or WOKEN sent it away
+            // without the lock): look again before sleeping. Clearing WOKEN
+            // is a read-modify-write of the word, so a release either came
+            // before it (its permits are in `s`) or sees WOKEN clear and
+            // wakes us. (Under HANDOFF nobody takes: the starving waiter is
+            // served by a release.)
+            let mut s = self.state.load(Ordering::Acquire);
+            if s & WOKEN != 0 && q.is_front(node) {
+                s = self.state.fetch_and(!WOKEN, Ordering::AcqRel) & !WOKEN;
+            }
             if s & CLOSED != 0 || s >> SHIFT < n || !self.may_barge(s) {
                 return Poll::Pending;
             }
@@ -1584,7 +1608,7 @@ impl Held {
     /// be packed (no flags, top bit clear), else with none.
     #[inline]
     fn hinted(permits: usize, state: usize) -> Self {
-        if permits == 1 && state & (Self::HINTED | CLOSED | WAITERS | HANDOFF) == 0 {
+        if permits == 1 && state & (Self::HINTED | CLOSED | WAITERS | HANDOFF | WOKEN) == 0 {
             Held(Self::HINTED | state)
         } else {
             Held(permits)

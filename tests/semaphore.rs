@@ -7,6 +7,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -828,6 +829,34 @@ fn barging_starving_waiter_woken_but_not_run_is_served_once_it_waits_again() {
     assert_eq!(sem.available_permits(), 0);
     assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
     assert!(poll_once(waiter.as_mut(), &waker).is_ready());
+    assert!(format!("{sem:?}").contains("waiters: 0"));
+}
+
+/// A release while the oldest waiter is woken and has not run wakes nobody
+/// (that waiter takes the permit when it runs); once it has left, the next
+/// release wakes the waiter behind it.
+#[test]
+fn barging_release_while_the_oldest_is_woken_leaves_the_permit_for_it() {
+    let sem = Semaphore::with_fairness(1, barging(Duration::MAX));
+    let held = sem.try_acquire().unwrap();
+    let (first_count, first_waker) = counting_waker();
+    let (second_count, second_waker) = counting_waker();
+    let mut first = Box::pin(sem.acquire());
+    let mut second = Box::pin(sem.acquire());
+    assert!(poll_once(first.as_mut(), &first_waker).is_pending());
+    assert!(poll_once(second.as_mut(), &second_waker).is_pending());
+    drop(held);
+    assert_eq!(first_count.count(), 1);
+    drop(sem.try_acquire().expect("a running caller may barge"));
+    assert_eq!((first_count.count(), second_count.count()), (1, 0));
+    assert_eq!(sem.available_permits(), 1);
+    let Poll::Ready(Ok(permit)) = poll_once(first.as_mut(), &first_waker) else {
+        panic!("the woken waiter takes the free permit when it runs");
+    };
+    assert_eq!(second_count.count(), 0);
+    drop(permit);
+    assert_eq!(second_count.count(), 1, "the next oldest is woken");
+    assert!(poll_once(second.as_mut(), &second_waker).is_ready());
     assert!(format!("{sem:?}").contains("waiters: 0"));
 }
 
