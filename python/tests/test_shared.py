@@ -726,6 +726,29 @@ def test_wait_for_consults_the_predicate_before_the_time_out():
             assert cond.wait_for(lambda: "yes", float("nan")) == "yes"
             assert cond.wait_for(lambda: "yes", float("inf")) == "yes"
 
+async def _one_handed_and_one_free(sem):
+    """On a fresh ``Semaphore(1)``: takes the permit, queues a task, hands it
+    the permit (the task has not run yet) and frees one more. Returns the
+    task."""
+    assert sem.acquire()
+    task = asyncio.create_task(sem.async_acquire())
+    await asyncio.sleep(0)  # the task queued
+    sem.release()  # handed to the task, which has not run yet
+    sem.release()  # and one permit free
+    return task
+
+
+async def _step_through(wait, pending):
+    """Drives an acquire whose first step has been taken (``pending`` is
+    what it yielded) to its end; returns its result."""
+    while True:
+        await asyncio.wait_for(pending, 5)
+        try:
+            pending = wait.send(None)
+        except StopIteration as done:
+            return done.value
+
+
 def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
     # asyncio's rule: while a task handed a permit has not resumed, a free
     # permit is not a newcomer's. Regression: if a thread took that free
@@ -733,24 +756,14 @@ def test_a_task_deferred_behind_an_unresumed_one_is_not_stranded_by_a_thread():
     sem = syncio.Semaphore(1)
 
     async def main():
-        assert sem.acquire()
-        t1 = asyncio.create_task(sem.async_acquire())
-        await asyncio.sleep(0)  # t1 queued
-        sem.release()  # handed to t1, which has not run yet
-        sem.release()  # and one permit free
+        t1 = await _one_handed_and_one_free(sem)
         newcomer = sem.async_acquire()
         pending = newcomer.send(None)  # its first step
         assert isinstance(pending, asyncio.Future), "deferred behind t1, as in asyncio"
         assert sem.acquire(blocking=False)  # a thread-style caller takes it
         assert await t1
         sem.release()  # t1's permit: for the newcomer, now queued
-        while True:
-            await asyncio.wait_for(pending, 5)
-            try:
-                pending = newcomer.send(None)
-            except StopIteration as done:
-                assert done.value is True
-                break
+        assert await _step_through(newcomer, pending) is True
         sem.release()
         sem.release()
 
@@ -766,22 +779,11 @@ def test_a_task_deferred_behind_an_unresumed_one_keeps_its_place_in_its_loop():
     order = []
 
     async def finish(name, wait, pending):
-        # Drives an acquire whose first step has been taken.
-        while True:
-            await asyncio.wait_for(pending, 5)
-            try:
-                pending = wait.send(None)
-            except StopIteration as done:
-                assert done.value is True
-                order.append(name)
-                return
+        assert await _step_through(wait, pending) is True
+        order.append(name)
 
     async def main():
-        assert sem.acquire()
-        b1 = asyncio.create_task(sem.async_acquire())
-        await asyncio.sleep(0)  # B1 queued
-        sem.release()  # handed to B1, which has not run yet
-        sem.release()  # and one permit free
+        b1 = await _one_handed_and_one_free(sem)
         b2 = sem.async_acquire()
         b2_pending = b2.send(None)  # held back behind B1, as in asyncio
         assert sem.acquire(blocking=False)  # a thread-style caller takes the permit
@@ -807,11 +809,7 @@ def test_a_newcomer_held_behind_a_cancelled_one_is_not_stranded():
     sem = syncio.Semaphore(1)
 
     async def main():
-        assert sem.acquire()
-        b1 = asyncio.create_task(sem.async_acquire())
-        await asyncio.sleep(0)  # B1 queued
-        sem.release()  # handed to B1, which has not run yet
-        sem.release()  # and one permit free
+        b1 = await _one_handed_and_one_free(sem)
         b2 = sem.async_acquire()
         b2.send(None)  # held back behind B1
         assert sem.acquire(blocking=False)  # a thread-style caller takes the permit
@@ -821,13 +819,7 @@ def test_a_newcomer_held_behind_a_cancelled_one_is_not_stranded():
         assert await b1
         sem.release()  # B1's permit
         sem.release()  # the thread-style caller's
-        while True:
-            await asyncio.wait_for(d_pending, 5)
-            try:
-                d_pending = d.send(None)
-            except StopIteration as done:
-                assert done.value is True
-                break
+        assert await _step_through(d, d_pending) is True
         sem.release()
 
     asyncio.run(main())
