@@ -947,23 +947,24 @@ where
 }
 
 /// The asyncio waiters of one primitive that have not resumed yet, per
-/// thread (so per event loop): what each loop's asyncio `_waiters` would
-/// hold. Each one's end (resumed, or dropped) is announced on `resumed`, and
+/// event loop: what each loop's asyncio `_waiters` would hold. Each one's end (resumed, or dropped) is announced on `resumed`, and
 /// so is each held-back newcomer's move into the core's queue.
 pub(crate) struct AsyncioWaiters {
-    /// All threads together: lets the common case (none) skip the map.
+    /// All loops together: lets the common case (none) skip the map.
     total: AtomicUsize,
-    per_thread: Mutex<Vec<LoopWaiters>>,
+    per_loop: Mutex<Vec<LoopWaiters>>,
     resumed: syncio::Condition,
     /// Whether the primitive could be acquired right now (a permit free, the
     /// lock unlocked).
     free: Box<dyn Fn() -> bool + Send + Sync>,
 }
 
-/// One thread's (one loop's) share of [`AsyncioWaiters`].
-#[derive(Clone, Copy)]
+/// One event loop's share of [`AsyncioWaiters`].
 struct LoopWaiters {
-    thread: ThreadId,
+    key: LoopKey,
+    /// The loop, kept alive while the share exists, so that its address in
+    /// `key` is not reused by another loop meanwhile.
+    _event_loop: Option<Py<PyAny>>,
     /// Its waiters from their start until they resume or are dropped.
     in_flight: usize,
     /// Those of them held back outside the core's queue (see
@@ -975,7 +976,7 @@ impl AsyncioWaiters {
     pub(crate) fn new(free: impl Fn() -> bool + Send + Sync + 'static) -> Self {
         AsyncioWaiters {
             total: AtomicUsize::new(0),
-            per_thread: Mutex::new(Vec::new()),
+            per_loop: Mutex::new(Vec::new()),
             resumed: syncio::Condition::new(),
             free: Box::new(free),
         }
@@ -1000,10 +1001,10 @@ impl AsyncioWaiters {
             let waiters = &*in_flight.waiters;
             // Checked (on the counts taken as this waiter was counted),
             // then, once listening, checked again and counted as held under
-            // the `per_thread` mutex: a resumption or a held waiter's
+            // the `per_loop` mutex: a resumption or a held waiter's
             // leaving in between is not missed (both sides go through that
             // mutex, which orders them).
-            if waiters.must_hold(&first_look) {
+            if waiters.must_hold(first_look) {
                 let mut resumed = std::pin::pin!(waiters.resumed.notified());
                 resumed.as_mut().enable();
                 if let Some(_held) = in_flight.hold() {
@@ -1016,11 +1017,12 @@ impl AsyncioWaiters {
         }
     }
 
-    /// Whether a newcomer that sees `here` (its loop's share, itself
-    /// counted in flight) must be held back: an earlier waiter of its loop
-    /// has not resumed and a permit is free, or one is held back already.
-    fn must_hold(&self, here: &LoopWaiters) -> bool {
-        here.held > 0 || (here.in_flight > 1 && (self.free)())
+    /// Whether a newcomer that sees its loop's share `(in_flight, held)`
+    /// (itself counted in flight) must be held back: an earlier waiter of
+    /// its loop has not resumed and a permit is free, or one is held back
+    /// already.
+    fn must_hold(&self, (in_flight, held): (usize, usize)) -> bool {
+        held > 0 || (in_flight > 1 && (self.free)())
     }
 
     /// asyncio's fast path: whether nothing holds a newcomer of this
@@ -1047,15 +1049,15 @@ impl AsyncioWaiters {
         }
     }
 
-    /// Unresumed asyncio waiters of the calling thread's loop.
+    /// Unresumed asyncio waiters of the running loop.
     pub(crate) fn count_here(&self) -> usize {
         if self.total() == 0 {
             return 0;
         }
-        let thread = current_thread();
-        lock(&self.per_thread)
+        let (key, _) = LoopKey::current();
+        lock(&self.per_loop)
             .iter()
-            .find(|w| w.thread == thread)
+            .find(|w| w.key == key)
             .map_or(0, |w| w.in_flight)
     }
 
@@ -1064,13 +1066,13 @@ impl AsyncioWaiters {
         self.total.load(Ordering::Acquire)
     }
 
-    /// Runs `f` on `thread`'s share, which exists while one of its waiters
+    /// Runs `f` on `key`'s share, which exists while one of its waiters
     /// is in flight.
-    fn on_loop<R>(&self, thread: ThreadId, f: impl FnOnce(&mut LoopWaiters) -> R) -> R {
-        let mut per_thread = lock(&self.per_thread);
-        let here = per_thread
+    fn on_loop<R>(&self, key: LoopKey, f: impl FnOnce(&mut LoopWaiters) -> R) -> R {
+        let mut per_loop = lock(&self.per_loop);
+        let here = per_loop
             .iter_mut()
-            .find(|w| w.thread == thread)
+            .find(|w| w.key == key)
             .expect("a loop's share lives while one of its waiters is in flight");
         f(here)
     }
@@ -1085,37 +1087,60 @@ impl AsyncioWaiters {
     }
 }
 
+/// Which event loop a share of [`AsyncioWaiters`] is: the thread and the
+/// running loop's address. The loop, not only the thread: a loop stopped
+/// with waiters held back on it (never to run again) must not hold back
+/// the next loop run on that thread. A poll with no loop running (a wait
+/// object stepped by hand) counts as its thread's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct LoopKey {
+    thread: ThreadId,
+    event_loop: usize,
+}
+
+impl LoopKey {
+    /// The calling thread's running loop, and the loop itself.
+    fn current() -> (Self, Option<Py<PyAny>>) {
+        let event_loop = Python::attach(|py| running_loop(py).ok().map(Bound::unbind));
+        let key = LoopKey {
+            thread: current_thread(),
+            event_loop: event_loop.as_ref().map_or(0, |l| l.as_ptr() as usize),
+        };
+        (key, event_loop)
+    }
+}
+
 /// Counts one asyncio waiter in [`AsyncioWaiters`] from its start until it
 /// resumes or is dropped.
 struct InFlight {
     waiters: Arc<AsyncioWaiters>,
-    thread: ThreadId,
+    key: LoopKey,
 }
 
 impl InFlight {
-    /// Also returns its loop's share as it was once this waiter was
-    /// counted.
-    fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, LoopWaiters) {
-        let thread = current_thread();
+    /// Also returns its loop's share `(in_flight, held)` as it was once
+    /// this waiter was counted.
+    fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, (usize, usize)) {
+        let (key, event_loop) = LoopKey::current();
         waiters.total.fetch_add(1, Ordering::AcqRel);
-        let mut per_thread = lock(&waiters.per_thread);
-        let here = match per_thread.iter_mut().find(|w| w.thread == thread) {
+        let mut per_loop = lock(&waiters.per_loop);
+        let here = match per_loop.iter_mut().find(|w| w.key == key) {
             Some(w) => {
                 w.in_flight += 1;
-                *w
+                (w.in_flight, w.held)
             }
             None => {
-                let w = LoopWaiters {
-                    thread,
+                per_loop.push(LoopWaiters {
+                    key,
+                    _event_loop: event_loop,
                     in_flight: 1,
                     held: 0,
-                };
-                per_thread.push(w);
-                w
+                });
+                (1, 0)
             }
         };
-        drop(per_thread);
-        (InFlight { waiters, thread }, here)
+        drop(per_loop);
+        (InFlight { waiters, key }, here)
     }
 
     /// Counts this waiter as held back if it still must be (see
@@ -1123,8 +1148,8 @@ impl InFlight {
     fn hold(&self) -> Option<Held<'_>> {
         let waiters = &*self.waiters;
         waiters
-            .on_loop(self.thread, |here| {
-                let hold = waiters.must_hold(here);
+            .on_loop(self.key, |here| {
+                let hold = waiters.must_hold((here.in_flight, here.held));
                 here.held += usize::from(hold);
                 hold
             })
@@ -1135,14 +1160,18 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         let waiters = &*self.waiters;
-        let mut per_thread = lock(&waiters.per_thread);
-        if let Some(i) = per_thread.iter().position(|w| w.thread == self.thread) {
-            per_thread[i].in_flight -= 1;
-            if per_thread[i].in_flight == 0 {
-                per_thread.swap_remove(i);
+        let mut per_loop = lock(&waiters.per_loop);
+        let gone = match per_loop.iter().position(|w| w.key == self.key) {
+            Some(i) => {
+                per_loop[i].in_flight -= 1;
+                (per_loop[i].in_flight == 0).then(|| per_loop.swap_remove(i))
             }
-        }
-        drop(per_thread);
+            None => None,
+        };
+        drop(per_loop);
+        // The loop's reference, if this was its last waiter, goes after the
+        // lock (pyo3 defers it if the GIL is not held).
+        drop(gone);
         waiters.total.fetch_sub(1, Ordering::AcqRel);
         // Wake the held-back newcomers even if nothing is free right now: a
         // later release may come from a thread or a plain `release()`, which
@@ -1159,7 +1188,7 @@ struct Held<'a>(&'a InFlight);
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         let waiters = &*self.0.waiters;
-        waiters.on_loop(self.0.thread, |here| here.held -= 1);
+        waiters.on_loop(self.0.key, |here| here.held -= 1);
         waiters.wake_held();
     }
 }

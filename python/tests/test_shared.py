@@ -826,6 +826,42 @@ def test_a_newcomer_held_behind_a_cancelled_one_is_not_stranded():
     assert sem._value == 2  # the initial permit and the extra release
 
 
+def test_a_loop_left_with_a_held_back_task_does_not_hold_back_the_next_loop_of_its_thread():
+    # Found in review: the held-back count was kept per thread, so a loop
+    # stopped (not closed) with a task held back in it held back every task
+    # of the next loop run on that thread, even with no permit free, and a
+    # release from elsewhere never reached them.
+    sem = syncio.Semaphore(1)
+    stopped = asyncio.new_event_loop()
+
+    async def leave_one_held_back():
+        assert sem.acquire()
+        asyncio.create_task(sem.async_acquire())
+        await asyncio.sleep(0)  # queued
+        # Starts before the first resumes (scheduled ahead of its wake-up).
+        asyncio.create_task(sem.async_acquire())
+        sem.release()  # handed to the first, which has not run yet
+        sem.release()  # and one free: the second is held back
+        loop = asyncio.get_running_loop()
+        loop.call_soon(loop.stop)  # the first resumes, the second never runs again
+
+    stopped.create_task(leave_one_held_back())
+    stopped.run_forever()  # stops with that task held back, never to run
+    try:
+        assert sem.acquire(blocking=False)  # the free permit: none left
+
+        async def main():
+            releaser = threading.Timer(0.05, sem.release)
+            releaser.start()
+            got = await asyncio.wait_for(sem.async_acquire(), 5)
+            releaser.join()
+            return got
+
+        assert asyncio.run(main()) is True
+    finally:
+        stopped.close()
+
+
 def test_a_task_is_not_held_back_by_an_unresumed_task_of_another_loop():
     # asyncio's "unresumed waiters go first" rule is per loop: a task handed a
     # permit on an idle loop must not keep a task of another loop from a
