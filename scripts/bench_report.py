@@ -642,6 +642,11 @@ def main():
         "after later commits (default: HEAD)",
     )
     ap.add_argument(
+        "--python-revision",
+        help="the revision python/benches/results.md measured, when it is not "
+        "the criterion runs' (default: the same)",
+    )
+    ap.add_argument(
         "--print",
         action="store_true",
         help="print the ratios and write nothing",
@@ -656,6 +661,11 @@ def main():
     with open(SVG, "w") as f:
         f.write(svg_chart(table, cores, cpu, len(baselines)))
     rev = f"`{args.revision}`" if args.revision else revision()
+    if args.python_revision:
+        rev += (
+            f" (the criterion runs; the Python table below is from "
+            f"`{args.python_revision}`, whose Rust code is the same)"
+        )
     text = markdown(table, cores, cpu, rustc, rev, baselines)
     # The Python extension's own table, from its last run of
     # `python/benches/bench.py` (a separate process: it has no criterion).
