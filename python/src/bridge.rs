@@ -947,8 +947,9 @@ where
 }
 
 /// The asyncio waiters of one primitive that have not resumed yet, per
-/// event loop: what each loop's asyncio `_waiters` would hold. Each one's end (resumed, or dropped) is announced on `resumed`, and
-/// so is each held-back newcomer's move into the core's queue.
+/// event loop: what each loop's asyncio `_waiters` would hold. Each one's
+/// end (resumed, or dropped) is announced on `resumed`, and so is each
+/// held-back newcomer's move into the core's queue.
 pub(crate) struct AsyncioWaiters {
     /// All loops together: lets the common case (none) skip the map.
     total: AtomicUsize,
@@ -959,12 +960,22 @@ pub(crate) struct AsyncioWaiters {
     free: Box<dyn Fn() -> bool + Send + Sync>,
 }
 
-/// One event loop's share of [`AsyncioWaiters`].
+/// One event loop's share of [`AsyncioWaiters`]. The loop, not the
+/// thread: a loop stopped with waiters held back on it (never to run
+/// again) must not hold back the next loop run on that thread.
 struct LoopWaiters {
-    key: LoopKey,
-    /// The loop, kept alive while the share exists, so that its address in
-    /// `key` is not reused by another loop meanwhile.
-    _event_loop: Option<Py<PyAny>>,
+    /// Names the share for its waiters (see [`InFlight`]).
+    id: u64,
+    /// The loop's address, 0 for waits polled with no loop running (wait
+    /// objects stepped by hand), which share per thread.
+    address: usize,
+    thread: ThreadId,
+    /// The loop, weakly: a strong reference from here, which the garbage
+    /// collector cannot see, would keep a loop dropped unclosed with a
+    /// waiting task alive for good. A share whose loop is gone matches no
+    /// new loop at the same address. (`None` for a loop that takes no weak
+    /// references: the address alone.)
+    event_loop: Option<Py<PyWeakrefReference>>,
     /// Its waiters from their start until they resume or are dropped.
     in_flight: usize,
     /// Those of them held back outside the core's queue (see
@@ -1054,11 +1065,13 @@ impl AsyncioWaiters {
         if self.total() == 0 {
             return 0;
         }
-        let (key, _) = LoopKey::current();
-        lock(&self.per_loop)
-            .iter()
-            .find(|w| w.key == key)
-            .map_or(0, |w| w.in_flight)
+        Python::attach(|py| {
+            let here = Here::current(py);
+            lock(&self.per_loop)
+                .iter()
+                .find(|w| here.is(w))
+                .map_or(0, |w| w.in_flight)
+        })
     }
 
     /// Unresumed asyncio waiters of every loop.
@@ -1066,13 +1079,13 @@ impl AsyncioWaiters {
         self.total.load(Ordering::Acquire)
     }
 
-    /// Runs `f` on `key`'s share, which exists while one of its waiters
-    /// is in flight.
-    fn on_loop<R>(&self, key: LoopKey, f: impl FnOnce(&mut LoopWaiters) -> R) -> R {
+    /// Runs `f` on share `id`, which exists while one of its waiters is in
+    /// flight.
+    fn on_loop<R>(&self, id: u64, f: impl FnOnce(&mut LoopWaiters) -> R) -> R {
         let mut per_loop = lock(&self.per_loop);
         let here = per_loop
             .iter_mut()
-            .find(|w| w.key == key)
+            .find(|w| w.id == id)
             .expect("a loop's share lives while one of its waiters is in flight");
         f(here)
     }
@@ -1087,26 +1100,34 @@ impl AsyncioWaiters {
     }
 }
 
-/// Which event loop a share of [`AsyncioWaiters`] is: the thread and the
-/// running loop's address. The loop, not only the thread: a loop stopped
-/// with waiters held back on it (never to run again) must not hold back
-/// the next loop run on that thread. A poll with no loop running (a wait
-/// object stepped by hand) counts as its thread's.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct LoopKey {
+/// The calling thread and its running loop, to find their share of
+/// [`AsyncioWaiters`].
+struct Here<'py> {
     thread: ThreadId,
-    event_loop: usize,
+    event_loop: Option<Bound<'py, PyAny>>,
 }
 
-impl LoopKey {
-    /// The calling thread's running loop, and the loop itself.
-    fn current() -> (Self, Option<Py<PyAny>>) {
-        let event_loop = Python::attach(|py| running_loop(py).ok().map(Bound::unbind));
-        let key = LoopKey {
+impl<'py> Here<'py> {
+    fn current(py: Python<'py>) -> Self {
+        Here {
             thread: current_thread(),
-            event_loop: event_loop.as_ref().map_or(0, |l| l.as_ptr() as usize),
-        };
-        (key, event_loop)
+            event_loop: running_loop(py).ok(),
+        }
+    }
+
+    fn address(&self) -> usize {
+        self.event_loop.as_ref().map_or(0, |l| l.as_ptr() as usize)
+    }
+
+    /// Whether `share` is this loop's. Runs no Python code (a weak
+    /// reference's lookup), so it may run under the `per_loop` mutex.
+    fn is(&self, share: &LoopWaiters) -> bool {
+        match (&self.event_loop, &share.event_loop) {
+            _ if share.address != self.address() => false,
+            (None, _) => share.thread == self.thread,
+            (Some(_), None) => true,
+            (Some(l), Some(weak)) => weak.bind(l.py()).upgrade().is_some_and(|o| o.is(l)),
+        }
     }
 }
 
@@ -1114,33 +1135,47 @@ impl LoopKey {
 /// resumes or is dropped.
 struct InFlight {
     waiters: Arc<AsyncioWaiters>,
-    key: LoopKey,
+    /// Its loop's share.
+    share: u64,
 }
 
 impl InFlight {
     /// Also returns its loop's share `(in_flight, held)` as it was once
     /// this waiter was counted.
     fn enter(waiters: Arc<AsyncioWaiters>) -> (Self, (usize, usize)) {
-        let (key, event_loop) = LoopKey::current();
-        waiters.total.fetch_add(1, Ordering::AcqRel);
-        let mut per_loop = lock(&waiters.per_loop);
-        let here = match per_loop.iter_mut().find(|w| w.key == key) {
-            Some(w) => {
-                w.in_flight += 1;
-                (w.in_flight, w.held)
-            }
-            None => {
-                per_loop.push(LoopWaiters {
-                    key,
-                    _event_loop: event_loop,
-                    in_flight: 1,
-                    held: 0,
-                });
-                (1, 0)
-            }
-        };
-        drop(per_loop);
-        (InFlight { waiters, key }, here)
+        static NEXT_SHARE: AtomicU64 = AtomicU64::new(1);
+        Python::attach(|py| {
+            let here = Here::current(py);
+            // Made before the lock: it allocates (asyncio's loops already
+            // have a plain weak reference, which it reuses).
+            let weak = here
+                .event_loop
+                .as_ref()
+                .and_then(|l| PyWeakrefReference::new(l).ok())
+                .map(Bound::unbind);
+            waiters.total.fetch_add(1, Ordering::AcqRel);
+            let mut per_loop = lock(&waiters.per_loop);
+            let (share, counts) = match per_loop.iter_mut().find(|w| here.is(w)) {
+                Some(w) => {
+                    w.in_flight += 1;
+                    (w.id, (w.in_flight, w.held))
+                }
+                None => {
+                    let id = NEXT_SHARE.fetch_add(1, Ordering::Relaxed);
+                    per_loop.push(LoopWaiters {
+                        id,
+                        address: here.address(),
+                        thread: here.thread,
+                        event_loop: weak,
+                        in_flight: 1,
+                        held: 0,
+                    });
+                    (id, (1, 0))
+                }
+            };
+            drop(per_loop);
+            (InFlight { waiters, share }, counts)
+        })
     }
 
     /// Counts this waiter as held back if it still must be (see
@@ -1148,7 +1183,7 @@ impl InFlight {
     fn hold(&self) -> Option<Held<'_>> {
         let waiters = &*self.waiters;
         waiters
-            .on_loop(self.key, |here| {
+            .on_loop(self.share, |here| {
                 let hold = waiters.must_hold((here.in_flight, here.held));
                 here.held += usize::from(hold);
                 hold
@@ -1161,7 +1196,7 @@ impl Drop for InFlight {
     fn drop(&mut self) {
         let waiters = &*self.waiters;
         let mut per_loop = lock(&waiters.per_loop);
-        let gone = match per_loop.iter().position(|w| w.key == self.key) {
+        let gone = match per_loop.iter().position(|w| w.id == self.share) {
             Some(i) => {
                 per_loop[i].in_flight -= 1;
                 (per_loop[i].in_flight == 0).then(|| per_loop.swap_remove(i))
@@ -1169,8 +1204,8 @@ impl Drop for InFlight {
             None => None,
         };
         drop(per_loop);
-        // The loop's reference, if this was its last waiter, goes after the
-        // lock (pyo3 defers it if the GIL is not held).
+        // The share's weak reference, if this was its last waiter, goes
+        // after the lock (pyo3 defers it if the GIL is not held).
         drop(gone);
         waiters.total.fetch_sub(1, Ordering::AcqRel);
         // Wake the held-back newcomers even if nothing is free right now: a
@@ -1188,7 +1223,7 @@ struct Held<'a>(&'a InFlight);
 impl Drop for Held<'_> {
     fn drop(&mut self) {
         let waiters = &*self.0.waiters;
-        waiters.on_loop(self.0.key, |here| here.held -= 1);
+        waiters.on_loop(self.0.share, |here| here.held -= 1);
         waiters.wake_held();
     }
 }

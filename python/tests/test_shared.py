@@ -862,6 +862,29 @@ def test_a_loop_left_with_a_held_back_task_does_not_hold_back_the_next_loop_of_i
         stopped.close()
 
 
+def test_a_loop_dropped_unclosed_with_a_waiting_task_is_collected():
+    # Found in review: the per-loop count held its loop strongly, out of the
+    # garbage collector's sight, so a loop never closed whose timer refers to
+    # a task waiting on the semaphore (as asyncio.timeout and wait_for add)
+    # lived for good.
+    import gc
+    import weakref
+
+    def leave_a_waiter():
+        sem = syncio.Semaphore(0)
+        loop = asyncio.new_event_loop()
+        task = loop.create_task(sem.async_acquire())
+        loop.call_later(1000, task.cancel)  # the loop refers to the task
+        loop.call_soon(loop.stop)
+        loop.run_forever()  # stops with the task waiting; never closed
+        task._log_destroy_pending = False  # "destroyed but pending" is the point
+        return weakref.ref(loop), weakref.ref(task)
+
+    refs = leave_a_waiter()
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
+
+
 def test_a_task_is_not_held_back_by_an_unresumed_task_of_another_loop():
     # asyncio's "unresumed waiters go first" rule is per loop: a task handed a
     # permit on an idle loop must not keep a task of another loop from a
