@@ -94,6 +94,10 @@ const HANDOFF: usize = 4;
 /// Implies WAITERS.
 const WOKEN: usize = 8;
 const SHIFT: usize = 4;
+/// Every flag: the bits below the count.
+const FLAGS: usize = (1 << SHIFT) - 1;
+/// The flags about the wait queue, all lowered when it empties.
+const QUEUE_FLAGS: usize = WAITERS | HANDOFF | WOKEN;
 
 /// Marks a semaphore without a bound.
 const UNBOUNDED: usize = usize::MAX;
@@ -368,7 +372,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         self.state.fetch_or(CLOSED, Release);
         while q.notify_front(CLOSED_CODE, &mut wakes) {}
-        self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
+        self.state.fetch_and(!QUEUE_FLAGS, Release);
         drop(q);
         wakes.wake_all();
     }
@@ -389,7 +393,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         while q.reset_front(&mut wakes) {}
         q.front_deadline = None;
-        self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
+        self.state.fetch_and(!QUEUE_FLAGS, Release);
         drop(q);
         wakes.wake_all();
     }
@@ -843,7 +847,7 @@ impl Semaphore {
     /// that failed CAS, which returns the word to start from.
     #[inline]
     fn give_back_hinted(&self, hint: usize) {
-        debug_assert!(hint & (Held::HINTED | CLOSED | WAITERS | HANDOFF | WOKEN) == 0);
+        debug_assert!(hint & (Held::HINTED | FLAGS) == 0);
         // The hint's count is below 2^59 (top bit clear), so one more permit
         // is far from `MAX_PERMITS`.
         let new = hint + (1 << SHIFT);
@@ -1038,7 +1042,7 @@ impl Semaphore {
         // A new oldest waiter has its waker registered: not WOKEN.
         if q.is_empty() {
             q.front_deadline = None;
-            self.state.fetch_and(!(WAITERS | HANDOFF | WOKEN), Release);
+            self.state.fetch_and(!QUEUE_FLAGS, Release);
         } else {
             q.front_deadline = self.starving_from(now.get());
             self.state.fetch_and(!(HANDOFF | WOKEN), Release);
@@ -1608,7 +1612,7 @@ impl Held {
     /// be packed (no flags, top bit clear), else with none.
     #[inline]
     fn hinted(permits: usize, state: usize) -> Self {
-        if permits == 1 && state & (Self::HINTED | CLOSED | WAITERS | HANDOFF | WOKEN) == 0 {
+        if permits == 1 && state & (Self::HINTED | FLAGS) == 0 {
             Held(Self::HINTED | state)
         } else {
             Held(permits)
