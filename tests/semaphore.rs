@@ -219,6 +219,28 @@ fn cancel_after_grant_passes_the_permit_on() {
 }
 
 #[test]
+fn a_granted_waiter_not_polled_again_holds_back_no_one_behind_it() {
+    let sem = Semaphore::new(0);
+    let mut first = Box::pin(sem.acquire());
+    let mut second = Box::pin(sem.acquire());
+    assert!(is_pending(first.as_mut()));
+    let (count, waker) = counting_waker();
+    assert!(poll_once(second.as_mut(), &waker).is_pending());
+    sem.release(1).unwrap(); // granted to `first`, whose task has not run yet
+    sem.release(1).unwrap();
+    assert_eq!(
+        count.count(),
+        1,
+        "the second release serves `second` at once"
+    );
+    let second_permit = ready(second.as_mut()).unwrap();
+    let first_permit = ready(first.as_mut()).unwrap();
+    assert_eq!(sem.available_permits(), 0);
+    drop((first_permit, second_permit));
+    assert_eq!(sem.available_permits(), 2);
+}
+
+#[test]
 fn cancel_after_grant_with_no_one_waiting_returns_the_permits() {
     let sem = Semaphore::new(0);
     let mut fut = Box::pin(sem.acquire_many(2));
