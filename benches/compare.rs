@@ -1071,9 +1071,42 @@ fn profiled_barrier<B: AsyncBarrier>(rt: Runtime) -> Profiled {
     profiled_on(rt, W7_TASKS * W7_ROUNDS, barrier_tasks::<B>)
 }
 
-/// The workload (its number, as in the group names: `3a`, `3b`, `4`, `6a`,
-/// `6b`, `7`) and contender (its bench id) a profile run names, or `None`.
+/// Workload 5: `threads` OS threads, `rounds` lock / increment / unlock
+/// each, on one blocking mutex; no runtime.
+fn profiled_threads<M: BlockingMutex>(threads: usize, rounds: usize) -> Profiled {
+    Profiled {
+        ops: threads * rounds,
+        run: Box::new(move || {
+            black_box(mutex_threads::<M>(threads, rounds));
+        }),
+    }
+}
+
+/// The workload (its number, as in the group names: `3a`, `3b`, `4`, `5a`,
+/// `5b`, `6a`, `6b`, `7`) and contender (its bench id) a profile run names,
+/// or `None`.
 fn profiled(workload: &str, contender: &str) -> Option<Profiled> {
+    if let Some(threads) = match workload {
+        "5a" => Some(2),
+        "5b" => Some(8),
+        _ => None,
+    } {
+        // The same counts as the criterion group, tokio's shorter 8-thread
+        // run included.
+        let handoff = if threads == 8 {
+            W5_ROUNDS_HANDOFF_8
+        } else {
+            W5_ROUNDS
+        };
+        return Some(match contender {
+            "syncio" => profiled_threads::<syncio::Mutex<u64>>(threads, W5_ROUNDS),
+            "syncio_barging" => profiled_threads::<BargingMutex>(threads, W5_ROUNDS),
+            "std" => profiled_threads::<std::sync::Mutex<u64>>(threads, W5_ROUNDS),
+            "parking_lot" => profiled_threads::<parking_lot::Mutex<u64>>(threads, W5_ROUNDS),
+            "tokio" => profiled_threads::<tokio::sync::Mutex<u64>>(threads, handoff),
+            _ => return None,
+        });
+    }
     let rt = match workload {
         "3b" | "6a" => current_thread(),
         _ => multi_thread(2),

@@ -6,12 +6,13 @@
 #   scripts/callgrind.sh WORKLOAD CONTENDER...
 #   scripts/callgrind.sh 3b syncio tokio futures_intrusive
 #
-# WORKLOAD is a workload number as in the group names (3a, 3b, 4, 6a, 6b, 7),
-# CONTENDER a bench id. Each contender runs the workload once and three times
-# (SYNCIO_PROFILE in benches/compare.rs); the difference, divided by the
-# operations in two runs, is the cost of one operation without the set-up.
-# Under valgrind the threads of a multi-thread runtime take turns, so for 3a,
-# 4, 6b and 7 this counts work done, not the cost of contention.
+# WORKLOAD is a workload number as in the group names (3a, 3b, 4, 5a, 5b, 6a,
+# 6b, 7), CONTENDER a bench id. Each contender runs the workload once and
+# three times (SYNCIO_PROFILE in benches/compare.rs); the difference, divided
+# by the operations in two runs, is the cost of one operation without the
+# set-up.
+# Under valgrind threads take turns, so for 3a, 4, 5a, 5b, 6b and 7 this
+# counts work done, not the cost of contention.
 # The per-function profiles stay in target/callgrind/ for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -72,7 +72,7 @@ def quartiles(values):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("workload", help="as in the group names: 3a, 3b, 4, 6a, 6b, 7")
+    p.add_argument("workload", help="as in the group names: 3a, 3b, 4, 5a, 5b, 6a, 6b, 7")
     p.add_argument("contenders", help="comma-separated bench ids; ratios are to the last")
     p.add_argument("--bins", nargs="+", help="bench binaries to compare (default: this build)")
     p.add_argument("--rounds", type=int, default=12, help="use an even number")

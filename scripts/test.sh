@@ -45,7 +45,7 @@ for example in workers bank producer_consumer start_signal phased_workers; do
 done
 
 echo "== benchmark profile mode (what scripts/callgrind.sh runs), once per workload"
-for workload in 3a 3b 4 6a 6b 7; do
+for workload in 3a 3b 4 5a 5b 6a 6b 7; do
     out=$(SYNCIO_PROFILE="$workload/syncio/1" timeout 300 cargo test --quiet --bench compare)
     grep -q '^ops per run: [1-9]' <<<"$out" || {
         echo "error: SYNCIO_PROFILE=$workload/syncio/1 printed no operation count" >&2
