@@ -10,7 +10,8 @@
 #   scripts/perf.sh WORKLOAD CONTENDER SYMBOL     # SYMBOL's hottest instructions
 #   scripts/perf.sh 3a syncio syncio::semaphore::Semaphore::add_permits_slow
 #
-# The workload runs 20 times (SYNCIO_PROFILE in benches/compare.rs); the
+# The workload runs 20 times (SYNCIO_PROFILE in benches/compare.rs; set
+# PERF_RUNS to change it: a run of 5a or 5b lasts a few milliseconds); the
 # samples stay in target/perf/ for `perf report` and `perf annotate`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ command -v perf >/dev/null || { echo "perf is not installed (Debian: linux-perf)
 bin=$(scripts/bench_bin.sh)
 mkdir -p target/perf
 data="target/perf/$workload.$contender.data"
-SYNCIO_PROFILE="$workload/$contender/20" perf record -q -e cpu-clock -o "$data" "$bin" >/dev/null
+SYNCIO_PROFILE="$workload/$contender/${PERF_RUNS:-20}" perf record -q -e cpu-clock -o "$data" "$bin" >/dev/null
 if [ -z "$symbol" ]; then
     perf report -i "$data" --no-children --sort symbol --stdio 2>/dev/null |
         grep '%' | sed 's/ *-  *- *$//' | head -25
