@@ -784,13 +784,21 @@ fn mutex_threads_bench<M: BlockingMutex>(
 /// count.)
 const W5_ROUNDS_HANDOFF_8: usize = 12_500;
 
+/// Workload 5's groups and their thread counts.
+const W5_GROUPS: [(&str, usize); 2] = [("5a_mutex_2_threads", 2), ("5b_mutex_8_threads", 8)];
+
+/// Rounds per thread for tokio's hand-off lock (see `W5_ROUNDS_HANDOFF_8`).
+fn w5_handoff_rounds(threads: usize) -> usize {
+    if threads == 8 {
+        W5_ROUNDS_HANDOFF_8
+    } else {
+        W5_ROUNDS
+    }
+}
+
 fn group_5(c: &mut Criterion) {
-    for (name, threads) in [("5a_mutex_2_threads", 2), ("5b_mutex_8_threads", 8)] {
-        let handoff = if threads == 8 {
-            W5_ROUNDS_HANDOFF_8
-        } else {
-            W5_ROUNDS
-        };
+    for (name, threads) in W5_GROUPS {
+        let handoff = w5_handoff_rounds(threads);
         let mut g = workload_group(c, name, (threads * W5_ROUNDS) as u64);
         // The hand-off locks take up to ~0.8 s an iteration here; 10 samples
         // need more than the default 3 s.
@@ -1086,18 +1094,13 @@ fn profiled_threads<M: BlockingMutex>(threads: usize, rounds: usize) -> Profiled
 /// `5b`, `6a`, `6b`, `7`) and contender (its bench id) a profile run names,
 /// or `None`.
 fn profiled(workload: &str, contender: &str) -> Option<Profiled> {
-    if let Some(threads) = match workload {
-        "5a" => Some(2),
-        "5b" => Some(8),
-        _ => None,
-    } {
-        // The same counts as the criterion group, tokio's shorter 8-thread
-        // run included.
-        let handoff = if threads == 8 {
-            W5_ROUNDS_HANDOFF_8
-        } else {
-            W5_ROUNDS
-        };
+    // `5a` names the group `5a_mutex_2_threads`: the same thread and round
+    // counts as the criterion group, tokio's shorter 8-thread run included.
+    let w5 = W5_GROUPS
+        .iter()
+        .find(|(name, _)| name.split('_').next() == Some(workload));
+    if let Some(&(_, threads)) = w5 {
+        let handoff = w5_handoff_rounds(threads);
         return Some(match contender {
             "syncio" => profiled_threads::<syncio::Mutex<u64>>(threads, W5_ROUNDS),
             "syncio_barging" => profiled_threads::<BargingMutex>(threads, W5_ROUNDS),
