@@ -218,7 +218,8 @@ impl Condition {
     ///
     /// Dropping the future before it completes drops the guard (the lock is
     /// not held afterwards); a notification it had received passes to the
-    /// next waiter.
+    /// next waiter. To stop waiting and keep the guard (a time-out under a
+    /// runtime's timer), use [`ConditionWait::give_up`] instead.
     ///
     /// # Examples
     ///
@@ -460,6 +461,8 @@ enum Phase {
     Waiting,
     /// Notified (or timed out), re-acquiring the lock.
     Relocking,
+    /// Given up before it started: the guard it still holds is the result.
+    GaveUpFirst,
     /// Returned the guard.
     Done,
 }
@@ -551,10 +554,45 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         (guard, self.notified)
     }
 
-    /// Time-out of a blocking wait: stop waiting for a notification and go on
-    /// to re-acquire the lock.
-    fn give_up(self: Pin<&mut Self>) {
+    /// Stops waiting for a notification: polled on, the future re-acquires
+    /// the lock and returns the guard. This is how an async wait takes a
+    /// time-out without losing its guard (dropping the future would drop it):
+    /// run it under the timer of your runtime, and when the time runs out,
+    /// give up and await it again. Asyncio's `wait_for(cond.wait(), t)`
+    /// does the same re-acquiring on its time-out.
+    ///
+    /// A notification that reached the wait before this call is kept, and
+    /// [`was_notified`](Self::was_notified) says so; one sent after it goes
+    /// to another waiter. Before the first poll the wait gives up without
+    /// ever queueing or unlocking, and once it is re-acquiring the lock (or
+    /// done) this does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::time::Duration;
+    /// use syncio::{Condition, Mutex};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+    /// let (ready, cond) = (Mutex::new(false), Condition::new());
+    /// let mut wait = pin!(cond.wait(ready.lock().await));
+    /// let guard = match tokio::time::timeout(Duration::from_millis(5), wait.as_mut()).await {
+    ///     Ok(guard) => guard,
+    ///     Err(_elapsed) => {
+    ///         wait.as_mut().give_up();
+    ///         wait.as_mut().await // the lock again, not notified
+    ///     }
+    /// };
+    /// assert!(!*guard && !wait.was_notified());
+    /// # });
+    /// ```
+    pub fn give_up(self: Pin<&mut Self>) {
         let mut this = self.project();
+        if *this.phase == Phase::Start {
+            *this.phase = Phase::GaveUpFirst;
+            return;
+        }
         if *this.phase != Phase::Waiting {
             return;
         }
@@ -571,6 +609,14 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         let lock = this.lock.expect("lock recorded when waiting began");
         this.relock.set(Some(G::relock(lock)));
         *this.phase = Phase::Relocking;
+    }
+
+    /// `true` once the wait has received a notification: after it completes,
+    /// whether it was notified rather than given up
+    /// ([`give_up`](Self::give_up)).
+    #[must_use]
+    pub fn was_notified(&self) -> bool {
+        self.notified
     }
 }
 
@@ -613,6 +659,11 @@ impl<'a, G: ConditionGuard> Future for ConditionWait<'a, G> {
                     let guard = std::task::ready!(relock.poll(cx));
                     this.relock.set(None);
                     *this.phase = Phase::Done;
+                    return Poll::Ready(guard);
+                }
+                Phase::GaveUpFirst => {
+                    *this.phase = Phase::Done;
+                    let guard = this.guard.take().expect("guard kept by an early give-up");
                     return Poll::Ready(guard);
                 }
                 Phase::Done => panic!("`ConditionWait` polled after completion"),
@@ -687,6 +738,7 @@ impl Notified<'_> {
     /// assert!(!notified.as_mut().wait_timeout(Duration::from_millis(5)));
     /// assert_eq!(cond.waiters(), 0);
     /// ```
+    #[must_use = "`false` means the time ran out"]
     pub fn wait_timeout(self: Pin<&mut Self>, timeout: Duration) -> bool {
         self.wait_until(raw::deadline_after(timeout))
     }
@@ -700,6 +752,7 @@ impl Notified<'_> {
     /// # Panics
     ///
     /// If the wait already completed.
+    #[must_use = "`false` means the deadline passed"]
     pub fn wait_deadline(self: Pin<&mut Self>, deadline: Instant) -> bool {
         self.wait_until(Some(deadline))
     }

@@ -223,6 +223,7 @@ impl Event {
     /// e.set();
     /// assert!(e.wait_timeout(Duration::from_millis(1)));
     /// ```
+    #[must_use = "`false` means the time ran out"]
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         self.wait_until(raw::deadline_after(timeout))
     }
@@ -240,6 +241,7 @@ impl Event {
     /// let e = syncio::Event::new();
     /// assert!(!e.wait_deadline(std::time::Instant::now()));
     /// ```
+    #[must_use = "`false` means the deadline passed"]
     pub fn wait_deadline(&self, deadline: Instant) -> bool {
         self.wait_until(Some(deadline))
     }

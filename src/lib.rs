@@ -23,7 +23,9 @@ pub use error::{
 pub use event::{Event, EventWait};
 pub use fairness::Fairness;
 pub use lock::{Lock, LockAcquire, LockGuard};
-pub use mutex::{Mutex, MutexGuard, MutexLock, OwnedMutexGuard};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, MutexLock, OwnedMappedMutexGuard, OwnedMutexGuard,
+};
 pub use semaphore::{
     Acquire, BoundedSemaphore, OwnedSemaphorePermit, Semaphore, SemaphorePermit, MAX_PERMITS,
 };

@@ -172,6 +172,7 @@ impl Lock {
     /// let held = lock.try_acquire().unwrap();
     /// assert!(lock.acquire_timeout(Duration::from_millis(5)).is_none());
     /// ```
+    #[must_use = "the lock is released as soon as the guard is dropped; `None` means the time ran out"]
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.inner.lock_timeout(timeout).map(|g| self.guard(g))
     }
@@ -192,6 +193,7 @@ impl Lock {
     /// let lock = syncio::Lock::new();
     /// assert!(lock.acquire_deadline(std::time::Instant::now()).is_some());
     /// ```
+    #[must_use = "the lock is released as soon as the guard is dropped; `None` means the deadline passed"]
     pub fn acquire_deadline(&self, deadline: Instant) -> Option<LockGuard<'_>> {
         self.inner.lock_deadline(deadline).map(|g| self.guard(g))
     }
@@ -207,6 +209,7 @@ impl Lock {
     /// let g = lock.try_acquire().unwrap();
     /// assert!(lock.try_acquire().is_none());
     /// ```
+    #[must_use = "the lock is released as soon as the guard is dropped; `None` means it was not free"]
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
         self.inner.try_lock().map(|g| self.guard(g))
     }

@@ -36,7 +36,9 @@ use std::time::{Duration, Instant};
 use pin_project_lite::pin_project;
 
 use crate::raw::cell::{last_handed_over, set_last_handed_over, Claim};
-pub use crate::raw::cell::{Mutex, MutexGuard, OwnedMutexGuard};
+pub use crate::raw::cell::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard,
+};
 use crate::semaphore::Acquire;
 use crate::AcquireTimeoutError;
 
@@ -111,6 +113,7 @@ impl<T: ?Sized> Mutex<T> {
     /// drop(held);
     /// assert!(m.lock_timeout(Duration::from_millis(5)).is_some());
     /// ```
+    #[must_use = "the mutex is unlocked as soon as the guard is dropped; `None` means the time ran out"]
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         guard_or_timeout(self.sem.acquire_timeout(timeout)).map(|p| MutexGuard::new(self, p))
     }
@@ -132,6 +135,7 @@ impl<T: ?Sized> Mutex<T> {
     /// let m = syncio::Mutex::new(0);
     /// assert!(m.lock_deadline(Instant::now() + Duration::from_millis(5)).is_some());
     /// ```
+    #[must_use = "the mutex is unlocked as soon as the guard is dropped; `None` means the deadline passed"]
     pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
         guard_or_timeout(self.sem.acquire_deadline(deadline)).map(|p| MutexGuard::new(self, p))
     }
@@ -148,6 +152,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.try_lock().is_none());
     /// drop(g);
     /// ```
+    #[must_use = "the mutex is unlocked as soon as the guard is dropped; `None` means it was not free"]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         self.sem
             .try_lock_guessed()
@@ -207,6 +212,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(m.clone().try_lock_owned().is_none());
     /// drop(g);
     /// ```
+    #[must_use = "the mutex is unlocked as soon as the guard is dropped; `None` means it was not free"]
     pub fn try_lock_owned(self: Arc<Self>) -> Option<OwnedMutexGuard<T>> {
         let claim = Claim::new(&self, self.sem.try_acquire().ok()?);
         Some(OwnedMutexGuard::new(self, claim))

@@ -372,6 +372,7 @@ impl Semaphore {
         let mut q = self.queue.lock();
         self.state.fetch_or(CLOSED, Release);
         while q.notify_front(CLOSED_CODE, &mut wakes) {}
+        q.front_deadline = None;
         self.state.fetch_and(!QUEUE_FLAGS, Release);
         drop(q);
         wakes.wake_all();
@@ -840,6 +841,66 @@ impl Semaphore {
             })?;
         // `available + held <= bound <= MAX_PERMITS`, so this cannot overflow.
         self.add_permits(n)
+    }
+
+    /// Removes up to `n` free permits from the count without waiting,
+    /// shrinking the semaphore (tokio's `forget_permits`); returns how many
+    /// it removed, fewer than `n` if fewer were free. Held permits are not
+    /// affected. Permits set aside for the oldest waiter (free, but fewer
+    /// than it asked for) count as free: forgetting them delays that waiter
+    /// until as many are released again.
+    ///
+    /// For a [`BoundedSemaphore`] the removed permits count as acquired and
+    /// forgotten, so a later [`release`](Self::release) may give them back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = syncio::Semaphore::new(5);
+    /// let _held = sem.try_acquire_many(2).unwrap();
+    /// assert_eq!(sem.forget_permits(4), 3);
+    /// assert_eq!(sem.available_permits(), 0);
+    ///
+    /// let bounded = syncio::BoundedSemaphore::new(2);
+    /// assert_eq!(bounded.forget_permits(1), 1);
+    /// bounded.release(1).unwrap(); // back to its bound
+    /// assert!(bounded.release(1).is_err());
+    /// ```
+    pub fn forget_permits(&self, n: usize) -> usize {
+        let taken = match self.take_up_to(n, false) {
+            Some(k) => k,
+            None => {
+                let _q = self.queue.lock();
+                self.take_up_to(n, true)
+                    .expect("the queue lock's holder may change the count")
+            }
+        };
+        self.forgot(taken);
+        taken
+    }
+
+    /// Takes up to `n` free permits, whatever the queue holds; how many.
+    /// `None` if a FIFO semaphore has waiters queued and the caller does not
+    /// hold the queue lock (`locked`): only its holder changes the count
+    /// then ([`hand_out`](Self::hand_out) stores the word).
+    fn take_up_to(&self, n: usize, locked: bool) -> Option<usize> {
+        let mut s = self.state.load(Relaxed);
+        loop {
+            if !locked && self.barging.is_none() && s & WAITERS != 0 {
+                return None;
+            }
+            let k = n.min(s >> SHIFT);
+            if k == 0 {
+                return Some(0);
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s - (k << SHIFT), Ordering::Acquire, Relaxed)
+            {
+                Ok(_) => return Some(k),
+                Err(actual) => s = actual,
+            }
+        }
     }
 
     /// Gives back one permit, first trying one CAS on `hint`, the flag-free
@@ -1697,6 +1758,7 @@ impl<'a> SemaphorePermit<'a> {
     /// let one = three.split(1).unwrap();
     /// assert_eq!((three.num_permits(), one.num_permits()), (2, 1));
     /// ```
+    #[must_use = "the split-off permits are released as soon as they are dropped"]
     pub fn split(&mut self, n: usize) -> Option<Self> {
         // Two releases now: one hint cannot be right for both.
         self.held = Held::plain(self.held.permits().checked_sub(n)?);
@@ -1781,6 +1843,7 @@ impl<S: AsRef<Semaphore>> OwnedSemaphorePermit<S> {
 
     /// Moves `n` of the held permits into a new permit, or returns `None` if
     /// fewer than `n` are held.
+    #[must_use = "the split-off permits are released as soon as they are dropped"]
     pub fn split(&mut self, n: usize) -> Option<Self> {
         self.permits = self.permits.checked_sub(n)?;
         Some(OwnedSemaphorePermit {

@@ -431,3 +431,78 @@ fn notified_blocking_forms_time_out_and_are_woken_from_another_thread() {
     });
     assert!(*std_lock.lock().unwrap());
 }
+
+#[test]
+fn a_given_up_wait_relocks_and_leaves_later_notifications_to_others() {
+    let m = Mutex::new(0);
+    let cond = Condition::new();
+    let mut a = Box::pin(cond.wait(m.try_lock().unwrap()));
+    assert!(is_pending(a.as_mut()));
+    let mut b = Box::pin(cond.wait(m.try_lock().unwrap()));
+    assert!(is_pending(b.as_mut()));
+    let held = m.try_lock().unwrap();
+    a.as_mut().give_up();
+    assert_eq!(cond.waiters(), 1, "out of the queue at once");
+    cond.notify(1); // for `b`, not for `a`, which gave up
+    assert!(is_pending(a.as_mut()), "re-acquiring the held lock");
+    drop(held);
+    let guard = ready(a.as_mut());
+    assert!(!a.was_notified());
+    assert!(m.is_locked());
+    a.as_mut().give_up(); // done: nothing happens
+    drop(guard);
+    drop(ready(b.as_mut()));
+    assert!(b.was_notified());
+    assert_eq!(cond.waiters(), 0);
+}
+
+#[test]
+fn a_wait_given_up_after_its_notification_keeps_it() {
+    let lock = Lock::new();
+    let cond = Condition::new();
+    let mut a = Box::pin(cond.wait(lock.try_acquire().unwrap()));
+    assert!(is_pending(a.as_mut()));
+    let mut b = Box::pin(cond.wait(lock.try_acquire().unwrap()));
+    assert!(is_pending(b.as_mut()));
+    cond.notify(1); // reaches `a` before it gives up
+    a.as_mut().give_up();
+    drop(ready(a.as_mut()));
+    assert!(a.was_notified());
+    assert_eq!(cond.waiters(), 1, "`b` still waits");
+    drop(b);
+}
+
+#[test]
+fn a_wait_given_up_before_its_first_poll_never_unlocks() {
+    let lock = Lock::new();
+    let cond = Condition::new();
+    let mut a = Box::pin(cond.wait(lock.try_acquire().unwrap()));
+    a.as_mut().give_up();
+    assert!(lock.locked());
+    assert_eq!(cond.waiters(), 0);
+    let guard = ready(a.as_mut());
+    assert!(!a.was_notified());
+    assert_eq!(cond.notify(1), 0);
+    drop(guard);
+    assert!(!lock.locked());
+}
+
+#[test]
+fn an_async_wait_times_out_under_tokio_and_keeps_its_guard() {
+    let rt = common::tokio_rt();
+    let m = Arc::new(Mutex::new(0u32));
+    let cond = Arc::new(Condition::new());
+    rt.block_on(async {
+        let mut wait = std::pin::pin!(cond.wait(m.lock().await));
+        let timed_out = tokio::time::timeout(Duration::from_millis(10), wait.as_mut())
+            .await
+            .is_err();
+        assert!(timed_out);
+        wait.as_mut().give_up();
+        let mut guard = wait.as_mut().await;
+        assert!(!wait.was_notified());
+        *guard += 1;
+    });
+    assert_eq!(*m.try_lock().unwrap(), 1);
+    assert_eq!(cond.waiters(), 0);
+}

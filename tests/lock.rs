@@ -28,6 +28,11 @@ fn futures_and_guards_are_send_and_sync() {
     send_sync::<Mutex<Cell<u8>>>();
     send::<syncio::MutexGuard<'static, Cell<u8>>>();
     send::<syncio::OwnedMutexGuard<Cell<u8>>>();
+    // A mapped guard is the `&mut` it stands for.
+    send_sync::<syncio::MappedMutexGuard<'static, Vec<u8>>>();
+    send_sync::<syncio::OwnedMappedMutexGuard<Vec<u8>, u8>>();
+    send::<syncio::MappedMutexGuard<'static, Cell<u8>>>();
+    send::<syncio::OwnedMappedMutexGuard<Vec<u8>, Cell<u8>>>();
 }
 
 #[test]
@@ -269,4 +274,99 @@ fn barging_mutex_and_lock_exclude_and_hand_over() {
     assert!(lock.locked());
     lock.release().unwrap();
     assert_eq!(lock.release(), Err(NotLockedError));
+}
+
+#[test]
+fn mapped_guards_keep_the_lock_and_hand_it_over_in_order() {
+    use syncio::{MappedMutexGuard, MutexGuard};
+    let m = Mutex::new((0u32, vec![0u8; 2]));
+    let mut first = Box::pin(m.lock());
+    let guard = ready(first.as_mut());
+    // Queued behind the holder: served when the mapped guard drops.
+    let mut second = Box::pin(m.lock());
+    let mut third = Box::pin(m.lock());
+    assert!(is_pending(second.as_mut()) && is_pending(third.as_mut()));
+    let mut count = MutexGuard::map(guard, |v| &mut v.0);
+    *count += 1;
+    assert!(m.is_locked());
+    drop(count);
+    assert!(m.is_locked(), "handed to the oldest waiter");
+    // Taken by a hand-off, mapped twice, dropped: the next waiter gets it.
+    let bytes = MutexGuard::map(ready(second.as_mut()), |v| &mut v.1);
+    let mut last = MappedMutexGuard::map(bytes, |b| &mut b[1]);
+    *last = 9;
+    assert!(is_pending(third.as_mut()));
+    drop(last);
+    let g = ready(third.as_mut());
+    assert_eq!(*g, (1, vec![0, 9]));
+    drop(g);
+    assert!(!m.is_locked());
+}
+
+#[test]
+fn a_failed_try_map_or_a_panicking_map_leaves_no_lock_behind() {
+    use syncio::MutexGuard;
+    let m = Mutex::new(vec![1]);
+    let g = MutexGuard::try_map(m.lock_blocking(), |v| v.get_mut(3)).unwrap_err();
+    assert!(m.is_locked());
+    drop(g);
+    assert!(!m.is_locked());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = MutexGuard::map(m.lock_blocking(), |_| -> &mut u8 { panic!("mapping") });
+    }));
+    assert!(panicked.is_err());
+    assert!(!m.is_locked(), "the guard dropped while unwinding");
+    let owned = Arc::new(Mutex::new(0u8));
+    let g = syncio::OwnedMutexGuard::try_map(owned.clone().try_lock_owned().unwrap(), |_| {
+        None::<&mut u8>
+    })
+    .unwrap_err();
+    assert!(owned.is_locked());
+    drop(g);
+    assert!(!owned.is_locked());
+}
+
+#[test]
+fn mapped_guards_exclude_threads_and_tasks() {
+    use syncio::{MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
+    const ROUNDS: usize = 2000;
+    let m = Arc::new(Mutex::new((0usize, 0usize)));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let m = m.clone();
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    let mut a = MutexGuard::map(m.lock_blocking(), |p| &mut p.0);
+                    let seen = *a;
+                    thread::yield_now();
+                    *a = seen + 1;
+                }
+            })
+        })
+        .collect();
+    let rt = common::tokio_rt();
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let m = m.clone();
+            rt.spawn(async move {
+                for _ in 0..ROUNDS {
+                    let g = OwnedMutexGuard::map(m.clone().lock_owned().await, |p| p);
+                    let mut a = OwnedMappedMutexGuard::map(g, |p| &mut p.0);
+                    let seen = *a;
+                    tokio::task::yield_now().await;
+                    // Dropped on whichever worker runs the task now.
+                    *a = seen + 1;
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    rt.block_on(async {
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    assert_eq!(m.try_lock().unwrap().0, 4 * ROUNDS);
 }

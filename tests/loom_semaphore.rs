@@ -230,3 +230,37 @@ fn newcomer_racing_a_woken_waiter_with(make: fn(usize) -> Semaphore) {
 fn barging_woken_waiter_dropped_passes_the_wake_up_on() {
     cancel_racing_hand_off_with(barging);
 }
+
+/// `forget_permits` racing a release that hands permits over to a waiter
+/// for two, with one permit set aside for it: each permit is either
+/// forgotten or granted, never both (a lock-free decrement lost to the
+/// release's store under the queue lock would grant a forgotten permit).
+fn forget_racing_hand_off_with(make: fn(usize) -> Semaphore) {
+    loom::model(move || {
+        let sem = Arc::new(make(1));
+        let s = sem.clone();
+        let waiter = thread::spawn(move || block_on(s.acquire_many(2)).unwrap().forget());
+        let s = sem.clone();
+        let forgetter = thread::spawn(move || s.forget_permits(1));
+        let s = sem.clone();
+        let releaser = thread::spawn(move || s.release(1).unwrap());
+        let forgotten = forgetter.join().unwrap();
+        releaser.join().unwrap();
+        // Whatever was forgotten comes back, so the waiter can be served.
+        sem.release(forgotten).unwrap();
+        waiter.join().unwrap();
+        // Two permits in all, both taken and forgotten by the waiter.
+        assert_eq!(sem.available_permits(), 0);
+        assert!(no_waiters(&sem));
+    });
+}
+
+#[test]
+fn forget_permits_racing_hand_off() {
+    forget_racing_hand_off_with(Semaphore::new);
+}
+
+#[test]
+fn barging_forget_permits_racing_hand_off() {
+    forget_racing_hand_off_with(barging);
+}

@@ -43,6 +43,7 @@ enum SemOp {
     Cancel(usize),
     DropPermit(usize),
     ForgetPermit(usize),
+    ForgetPermits(usize),
     Release(usize),
     Close,
 }
@@ -55,6 +56,7 @@ fn sem_op() -> impl Strategy<Value = SemOp> {
         2 => any::<usize>().prop_map(SemOp::Cancel),
         3 => any::<usize>().prop_map(SemOp::DropPermit),
         1 => any::<usize>().prop_map(SemOp::ForgetPermit),
+        1 => (0..4usize).prop_map(SemOp::ForgetPermits),
         2 => (0..3usize).prop_map(SemOp::Release),
         1 => Just(SemOp::Close),
     ]
@@ -258,6 +260,17 @@ fn run_semaphore(initial: usize, bounded: bool, barging: bool, ops: Vec<SemOp>) 
                     m.forgotten += p.num_permits();
                 }
                 p.forget();
+            }
+            SemOp::ForgetPermits(n) => {
+                // Free permits only, set-aside ones included; the queue's
+                // order is untouched (nobody can be served by a removal).
+                let k = n.min(m.avail);
+                m.avail -= k;
+                forgotten += k;
+                if m.bound.is_some() {
+                    m.forgotten += k;
+                }
+                assert_eq!(sem.forget_permits(n), k, "forget_permits({n}), model {m:?}");
             }
             SemOp::Release(n) => {
                 let expected = match m.bound {

@@ -904,20 +904,7 @@ fn barging_under_contention_conserves_permits() {
     let sem = Arc::new(Semaphore::with_fairness(PERMITS, syncio::Fairness::BARGING));
     let holders = Arc::new(AtomicUsize::new(0));
     let rt = common::tokio_rt();
-    let tasks: Vec<_> = (0..6)
-        .map(|_| {
-            let (sem, holders) = (sem.clone(), holders.clone());
-            rt.spawn(async move {
-                for _ in 0..300 {
-                    let p = sem.acquire().await.unwrap();
-                    assert!(holders.fetch_add(1, SeqCst) < PERMITS);
-                    tokio::task::yield_now().await;
-                    holders.fetch_sub(1, SeqCst);
-                    drop(p);
-                }
-            })
-        })
-        .collect();
+    let tasks = spawn_holders(&rt, &sem, &holders, PERMITS, 300);
     let threads: Vec<_> = (0..2)
         .map(|_| {
             let (sem, holders) = (sem.clone(), holders.clone());
@@ -949,6 +936,31 @@ fn barging_under_contention_conserves_permits() {
     });
     assert_eq!(sem.available_permits(), PERMITS);
     assert!(format!("{sem:?}").contains("waiters: 0"));
+}
+
+/// Six tasks on `rt`, each taking a permit `rounds` times and yielding while
+/// it holds it, checking that no more than `permits` hold one at once.
+fn spawn_holders(
+    rt: &tokio::runtime::Runtime,
+    sem: &Arc<Semaphore>,
+    holders: &Arc<AtomicUsize>,
+    permits: usize,
+    rounds: usize,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..6)
+        .map(|_| {
+            let (sem, holders) = (sem.clone(), holders.clone());
+            rt.spawn(async move {
+                for _ in 0..rounds {
+                    let p = sem.acquire().await.unwrap();
+                    assert!(holders.fetch_add(1, SeqCst) < permits);
+                    tokio::task::yield_now().await;
+                    holders.fetch_sub(1, SeqCst);
+                    drop(p);
+                }
+            })
+        })
+        .collect()
 }
 
 /// Regression (found in review): a starving waiter for several permits was
@@ -1063,4 +1075,80 @@ fn merging_permits_past_max_permits_panics_and_loses_nothing() {
     assert_eq!(a.num_permits(), 5);
     drop(a);
     assert_eq!(sem.available_permits(), 5);
+}
+
+#[test]
+fn forget_permits_takes_set_aside_permits_and_keeps_the_queue_order() {
+    let sem = Semaphore::new(0);
+    let mut big = Box::pin(sem.acquire_many(3));
+    let mut small = Box::pin(sem.acquire());
+    assert!(is_pending(big.as_mut()) && is_pending(small.as_mut()));
+    sem.release(2).unwrap(); // set aside for `big`, which asked for 3
+    assert_eq!(sem.available_permits(), 2);
+    assert_eq!(sem.forget_permits(5), 2);
+    assert_eq!(sem.available_permits(), 0);
+    sem.release(1).unwrap();
+    assert!(is_pending(big.as_mut()) && is_pending(small.as_mut()));
+    sem.release(3).unwrap(); // `big` first, then `small`
+    assert_eq!(ready(big.as_mut()).unwrap().num_permits(), 3);
+    assert_eq!(ready(small.as_mut()).unwrap().num_permits(), 1);
+    assert_eq!(sem.forget_permits(0), 0);
+}
+
+#[test]
+fn forget_permits_on_a_closed_or_bounded_semaphore() {
+    let sem = Semaphore::new(2);
+    sem.close();
+    assert_eq!(sem.forget_permits(1), 1);
+    assert_eq!(sem.available_permits(), 1);
+
+    let bounded = BoundedSemaphore::new(3);
+    let held = bounded.try_acquire().unwrap();
+    assert_eq!(bounded.forget_permits(usize::MAX), 2);
+    assert!(matches!(
+        bounded.release(3),
+        Err(ReleaseError::AboveBound { .. })
+    ));
+    bounded.release(2).unwrap();
+    drop(held);
+    assert_eq!(bounded.available_permits(), 3);
+    assert!(bounded.release(1).is_err());
+}
+
+/// `forget_permits` racing acquires, releases and hand-offs, FIFO and
+/// barging: a permit it takes is never also handed to a waiter, and one
+/// handed out is never taken back.
+#[test]
+fn forget_permits_under_contention_conserves_permits() {
+    const PERMITS: usize = 3;
+    for fairness in [syncio::Fairness::Fifo, syncio::Fairness::BARGING] {
+        let sem = Arc::new(Semaphore::with_fairness(PERMITS, fairness));
+        let holders = Arc::new(AtomicUsize::new(0));
+        let rt = common::tokio_rt();
+        let tasks = spawn_holders(&rt, &sem, &holders, PERMITS, 400);
+        let shrinker = {
+            let sem = sem.clone();
+            thread::spawn(move || {
+                let mut taken = 0;
+                for i in 0..4000 {
+                    taken += sem.forget_permits(1 + i % 2);
+                    if i % 3 == 0 {
+                        // Never below one permit for long: the tasks go on.
+                        sem.release(taken).unwrap();
+                        taken = 0;
+                    }
+                    thread::yield_now();
+                }
+                sem.release(taken).unwrap();
+            })
+        };
+        shrinker.join().unwrap();
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        assert_eq!(sem.available_permits(), PERMITS, "{fairness:?}");
+        assert!(format!("{sem:?}").contains("waiters: 0"));
+    }
 }
