@@ -599,11 +599,13 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         let node = this.node.as_ref();
         let mut stale = None;
         let mut q = this.cond.queue.lock();
-        if q.remove(node, &mut stale) {
+        let removed = q.remove(node, &mut stale);
+        if removed {
             this.cond.waiting.store(q.len(), Relaxed);
-        } else {
+        }
+        drop(q);
+        if !removed {
             // Notified at the last moment: keep it.
-            drop(q);
             *this.notified = node.take_notification().is_some();
         }
         let lock = this.lock.expect("lock recorded when waiting began");
@@ -611,9 +613,10 @@ impl<'a, G: ConditionGuard> ConditionWait<'a, G> {
         *this.phase = Phase::Relocking;
     }
 
-    /// `true` once the wait has received a notification: after it completes,
-    /// whether it was notified rather than given up
-    /// ([`give_up`](Self::give_up)).
+    /// Whether the wait was notified (rather than given up with
+    /// [`give_up`](Self::give_up)): meaningful once it has completed or
+    /// given up. While it waits this is `false`, even if a notification
+    /// has reached it and its task has not run yet.
     #[must_use]
     pub fn was_notified(&self) -> bool {
         self.notified

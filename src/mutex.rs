@@ -200,6 +200,32 @@ impl<T: ?Sized> Mutex<T> {
         OwnedMutexGuard::new(self, claim)
     }
 
+    /// Blocks the current thread until the lock of an `Arc<Mutex<T>>` is
+    /// free, returning a guard with no lifetime (tokio's
+    /// `blocking_lock_owned`).
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let m = Arc::new(syncio::Mutex::new(1));
+    /// let mut g = m.clone().lock_owned_blocking();
+    /// std::thread::spawn(move || *g += 1).join().unwrap();
+    /// assert_eq!(*m.lock_blocking(), 2);
+    /// ```
+    pub fn lock_owned_blocking(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        let permit = match self.sem.try_lock_guessed() {
+            Some(permit) => permit,
+            None => self.sem.acquire_blocking().expect(NEVER_FAILS),
+        };
+        let claim = Claim::new(&self, permit);
+        OwnedMutexGuard::new(self, claim)
+    }
+
     /// Takes the lock of an `Arc<Mutex<T>>` if it is free and nobody is
     /// queued.
     ///

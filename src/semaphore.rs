@@ -886,12 +886,12 @@ impl Semaphore {
     fn take_up_to(&self, n: usize, locked: bool) -> Option<usize> {
         let mut s = self.state.load(Relaxed);
         loop {
-            if !locked && self.barging.is_none() && s & WAITERS != 0 {
-                return None;
-            }
             let k = n.min(s >> SHIFT);
             if k == 0 {
                 return Some(0);
+            }
+            if !locked && self.barging.is_none() && s & WAITERS != 0 {
+                return None;
             }
             match self
                 .state
@@ -1418,6 +1418,62 @@ impl Semaphore {
     ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         try_acquire_owned(self, n)
     }
+
+    /// Blocks the current thread until one permit of an `Arc<Semaphore>` is
+    /// free, returning a permit with no lifetime (one to hand to a thread
+    /// it starts, say).
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_blocking`](Self::acquire_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::Semaphore::new(2));
+    /// let workers: Vec<_> = (0..4)
+    ///     .map(|_| {
+    ///         let permit = sem.clone().acquire_owned_blocking().unwrap();
+    ///         std::thread::spawn(move || drop(permit)) // at most 2 at a time
+    ///     })
+    ///     .collect();
+    /// workers.into_iter().for_each(|w| w.join().unwrap());
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn acquire_owned_blocking(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        acquire_owned_blocking(self, 1)
+    }
+
+    /// Blocks the current thread until `n` permits of an `Arc<Semaphore>`
+    /// are free.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_many_blocking`](Self::acquire_many_blocking).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::Semaphore::new(3));
+    /// let permit = sem.clone().acquire_many_owned_blocking(3).unwrap();
+    /// assert_eq!(permit.num_permits(), 3);
+    /// ```
+    pub fn acquire_many_owned_blocking(
+        self: Arc<Self>,
+        n: usize,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        acquire_owned_blocking(self, n)
+    }
 }
 
 /// Permits a poll has taken and not yet returned, given back if it unwinds
@@ -1478,6 +1534,15 @@ async fn acquire_owned<S: AsRef<Semaphore>>(
     n: usize,
 ) -> Result<OwnedSemaphorePermit<S>, AcquireError> {
     let permit = (*sem).as_ref().acquire_many(n).await?;
+    mem::forget(permit);
+    Ok(OwnedSemaphorePermit { sem, permits: n })
+}
+
+fn acquire_owned_blocking<S: AsRef<Semaphore>>(
+    sem: Arc<S>,
+    n: usize,
+) -> Result<OwnedSemaphorePermit<S>, AcquireError> {
+    let permit = (*sem).as_ref().acquire_many_blocking(n)?;
     mem::forget(permit);
     Ok(OwnedSemaphorePermit { sem, permits: n })
 }
@@ -2061,6 +2126,58 @@ impl BoundedSemaphore {
         n: usize,
     ) -> Result<OwnedSemaphorePermit<Self>, TryAcquireError> {
         try_acquire_owned(self, n)
+    }
+
+    /// Blocks the current thread until one permit of an
+    /// `Arc<BoundedSemaphore>` is free.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::acquire_blocking`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(1));
+    /// let permit = sem.clone().acquire_owned_blocking().unwrap();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    pub fn acquire_owned_blocking(
+        self: Arc<Self>,
+    ) -> Result<OwnedSemaphorePermit<Self>, AcquireError> {
+        acquire_owned_blocking(self, 1)
+    }
+
+    /// Blocks the current thread until `n` permits of an
+    /// `Arc<BoundedSemaphore>` are free.
+    ///
+    /// # Blocking
+    ///
+    /// Parks the calling OS thread; do not call it from an async task.
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::acquire_many_blocking`]: more than the bound is an
+    /// error at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let sem = Arc::new(syncio::BoundedSemaphore::new(2));
+    /// assert!(sem.clone().acquire_many_owned_blocking(3).is_err());
+    /// ```
+    pub fn acquire_many_owned_blocking(
+        self: Arc<Self>,
+        n: usize,
+    ) -> Result<OwnedSemaphorePermit<Self>, AcquireError> {
+        acquire_owned_blocking(self, n)
     }
 }
 

@@ -370,3 +370,25 @@ fn mapped_guards_exclude_threads_and_tasks() {
     });
     assert_eq!(m.try_lock().unwrap().0, 4 * ROUNDS);
 }
+
+#[test]
+fn owned_blocking_lock_waits_for_the_holder() {
+    let m = Arc::new(Mutex::new(0u32));
+    let held = m.clone().lock_owned_blocking();
+    let t = {
+        let m = m.clone();
+        thread::spawn(move || {
+            let mut g = m.lock_owned_blocking();
+            *g += 1;
+        })
+    };
+    // However far the thread has got, it cannot have finished (a lock that
+    // did not wait would, within these 20 ms, unless the thread was slow to
+    // start).
+    thread::sleep(Duration::from_millis(20));
+    assert!(!t.is_finished(), "the lock was taken while held");
+    assert_eq!(*held, 0);
+    drop(held);
+    t.join().unwrap();
+    assert_eq!(*m.lock_owned_blocking(), 1);
+}

@@ -48,3 +48,32 @@ fn notify_racing_a_waiter_releasing_the_lock() {
         notifier.join().unwrap();
     });
 }
+
+#[test]
+fn notify_racing_a_waiter_giving_up() {
+    // Two waiters queued; the first gives up while another thread notifies
+    // one. The notification is kept by the first (which then says so) or
+    // reaches the second, never both and never neither; the first gets
+    // its guard back either way.
+    loom::model(|| {
+        let m = Arc::new(Mutex::new(()));
+        let cond = Arc::new(Condition::new());
+        let mut first = Box::pin(cond.wait(m.try_lock().unwrap()));
+        assert!(poll_noop(first.as_mut()).is_pending());
+        let mut second = Box::pin(cond.wait(m.try_lock().unwrap()));
+        assert!(poll_noop(second.as_mut()).is_pending());
+        let c = cond.clone();
+        let notifier = thread::spawn(move || assert_eq!(c.notify(1), 1));
+        first.as_mut().give_up();
+        notifier.join().unwrap();
+        let guard = block_on(first.as_mut());
+        let kept = first.was_notified();
+        drop(guard);
+        assert_eq!(
+            poll_noop(second.as_mut()).is_ready(),
+            !kept,
+            "the notification went to exactly one waiter"
+        );
+        assert_eq!(cond.waiters(), usize::from(kept));
+    });
+}

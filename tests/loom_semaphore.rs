@@ -260,6 +260,8 @@ fn forget_permits_racing_hand_off() {
     forget_racing_hand_off_with(Semaphore::new);
 }
 
+/// Barging has no store under the lock (every change is a CAS): this one
+/// checks that permits are conserved.
 #[test]
 fn barging_forget_permits_racing_hand_off() {
     forget_racing_hand_off_with(barging);

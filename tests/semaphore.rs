@@ -1116,8 +1116,10 @@ fn forget_permits_on_a_closed_or_bounded_semaphore() {
 }
 
 /// `forget_permits` racing acquires, releases and hand-offs, FIFO and
-/// barging: a permit it takes is never also handed to a waiter, and one
-/// handed out is never taken back.
+/// barging: no more holders than permits at any time, and once every
+/// forgotten permit is released again the count is back where it started
+/// (a permit both forgotten and handed to a waiter would leave one too
+/// many).
 #[test]
 fn forget_permits_under_contention_conserves_permits() {
     const PERMITS: usize = 3;
@@ -1151,4 +1153,58 @@ fn forget_permits_under_contention_conserves_permits() {
         assert_eq!(sem.available_permits(), PERMITS, "{fairness:?}");
         assert!(format!("{sem:?}").contains("waiters: 0"));
     }
+}
+
+#[test]
+fn owned_blocking_acquires_wait_in_line_and_report_errors() {
+    let sem = Arc::new(Semaphore::new(1));
+    let held = sem.clone().acquire_owned_blocking().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let waiters: Vec<_> = (0..3)
+        .map(|i| {
+            let (mine, order) = (sem.clone(), order.clone());
+            let t = thread::spawn(move || {
+                let permit = mine.acquire_owned_blocking().unwrap();
+                order.lock().unwrap().push(i);
+                drop(permit);
+            });
+            // Queued in this order before the next one starts.
+            while format!("{sem:?}").contains(&format!("waiters: {i}")) {
+                assert!(!t.is_finished(), "waiter {i} did not wait");
+                thread::yield_now();
+            }
+            t
+        })
+        .collect();
+    drop(held);
+    for t in waiters {
+        t.join().unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), [0, 1, 2]);
+    assert_eq!(sem.available_permits(), 1);
+
+    let one = sem.clone().acquire_many_owned_blocking(1).unwrap();
+    sem.close();
+    assert_eq!(
+        sem.clone().acquire_owned_blocking().unwrap_err(),
+        AcquireError::Closed
+    );
+    drop(one);
+
+    let bounded = Arc::new(BoundedSemaphore::new(2));
+    assert_eq!(
+        bounded.clone().acquire_many_owned_blocking(3).unwrap_err(),
+        AcquireError::TooManyPermits {
+            requested: 3,
+            max: 2
+        }
+    );
+    let p = bounded.clone().acquire_many_owned_blocking(2).unwrap();
+    let t = {
+        let bounded = bounded.clone();
+        thread::spawn(move || bounded.acquire_owned_blocking().unwrap().num_permits())
+    };
+    drop(p);
+    assert_eq!(t.join().unwrap(), 1);
+    assert_eq!(bounded.available_permits(), 2);
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
-use syncio::{Barrier, Condition, Event, Fairness, Mutex, Semaphore};
+use syncio::{Barrier, Condition, Event, Fairness, Mutex, MutexGuard, Semaphore};
 
 fn seed() -> u64 {
     let seed = std::env::var("SYNCIO_STRESS_SEED")
@@ -216,11 +216,19 @@ fn semaphore_under_mixed_load(fairness: Fairness) {
     let thread_fn = move |mut rng: fastrand::Rng| {
         for _ in 0..n {
             let k = rng.usize(1..=3);
-            let permit = match rng.u8(0..3) {
+            let permit = match rng.u8(0..5) {
                 0 => s
                     .acquire_many_timeout(k, Duration::from_micros(rng.u64(0..200)))
                     .ok(),
                 1 => s.try_acquire_many(k).ok(),
+                2 => {
+                    // Shrink for a moment, racing the hand-offs, then give
+                    // back exactly what was taken.
+                    let forgotten = s.forget_permits(k);
+                    thread::yield_now();
+                    s.release(forgotten).unwrap();
+                    None
+                }
                 _ => Some(s.acquire_many_blocking(k).unwrap()),
             };
             if let Some(permit) = permit {
@@ -288,17 +296,25 @@ fn mutex_under_mixed_load(fairness: Fairness) {
             } else {
                 Some(mm.lock_blocking())
             };
-            if let Some(mut g) = guard {
-                let v = *g;
-                thread::yield_now();
-                *g = v + 1;
-                d.fetch_add(1, SeqCst);
+            match guard {
+                // Half the time through a mapped guard, whose drop unlocks.
+                Some(g) if rng.bool() => bump(MutexGuard::map(g, |v| v), &d),
+                Some(g) => bump(g, &d),
+                None => {}
             }
         }
     };
     run_mixed(seed, 6, 2, task, thread_fn);
     assert_eq!(*m.try_lock().unwrap(), done.load(SeqCst), "seed {seed}");
     assert!(!m.is_locked());
+}
+
+/// A thread's increment under a mutex guard, plain or mapped.
+fn bump(mut g: impl std::ops::DerefMut<Target = usize>, done: &AtomicUsize) {
+    let v = *g;
+    thread::yield_now();
+    *g = v + 1;
+    done.fetch_add(1, SeqCst);
 }
 
 #[test]

@@ -432,6 +432,20 @@ fn narrowed<R, G>(result: Result<R, G>) -> R {
 /// Exclusive access to a part of a [`Mutex`]'s value, made by
 /// [`MutexGuard::map`] or [`MutexGuard::try_map`]; unlocks the mutex when
 /// dropped.
+///
+/// Like the `&mut T` it stands for, the guard is invariant in `T`: a guard
+/// of a long-lived reference cannot pass for one of a shorter-lived
+/// reference, which could then be stored in the mutex and outlive its
+/// referent.
+///
+/// ```compile_fail
+/// use syncio::{MappedMutexGuard, Mutex, MutexGuard};
+/// let m: Mutex<(&'static str,)> = Mutex::new(("static",));
+/// let g = MutexGuard::map(m.lock_blocking(), |t| &mut t.0);
+/// let s = String::from("short-lived");
+/// let mut g: MappedMutexGuard<'_, &str> = g; // `&'static str` shortened
+/// *g = &s;
+/// ```
 #[must_use = "the mutex is unlocked as soon as the guard is dropped"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
     /// The semaphore of the locked mutex, whose one permit this guard holds.
@@ -602,6 +616,18 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
 /// Exclusive access to a part of the value of an `Arc<Mutex<T>>`, made by
 /// [`OwnedMutexGuard::map`] or [`OwnedMutexGuard::try_map`]; with no
 /// lifetime, it keeps the mutex alive and unlocks it when dropped.
+///
+/// Invariant in `U`, as [`MappedMutexGuard`] is in its `T`:
+///
+/// ```compile_fail
+/// use std::sync::Arc;
+/// use syncio::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+/// let m = Arc::new(Mutex::new(("static",)));
+/// let g = OwnedMutexGuard::map(m.clone().try_lock_owned().unwrap(), |t| &mut t.0);
+/// let s = String::from("short-lived");
+/// let mut g: OwnedMappedMutexGuard<(&'static str,), &str> = g; // shortened
+/// *g = &s;
+/// ```
 #[must_use = "the mutex is unlocked as soon as the guard is dropped"]
 pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
     /// The locked mutex, whose one permit this guard holds.
@@ -610,8 +636,11 @@ pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
     /// function: it points into the value the `Arc` keeps alive, reached
     /// by nobody else while the permit is held.
     value: NonNull<U>,
-    /// The guard hands out `&U` and `&mut U`.
-    _marker: PhantomData<U>,
+    /// The guard hands out `&U` and `&mut U`, so it must be invariant in
+    /// `U`, as `&mut U` is (`NonNull` alone is covariant: a guard of an
+    /// `&'static str` could then be shortened and made to store a
+    /// short-lived one); `Send` and `Sync` are implemented below.
+    _marker: PhantomData<*mut U>,
 }
 
 // SAFETY: sending the guard sends the `Arc<Mutex<T>>` (`T: Send`, as for
