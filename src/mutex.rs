@@ -85,10 +85,17 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[inline]
     pub fn lock_blocking(&self) -> MutexGuard<'_, T> {
-        if let Some(permit) = self.sem.try_lock_guessed() {
-            return MutexGuard::new(self, permit);
+        MutexGuard::new(self, self.permit_blocking())
+    }
+
+    /// The lock's permit, blocking the thread: the uncontended case (one
+    /// CAS on the guess "free") inlined, then the general path.
+    #[inline]
+    fn permit_blocking(&self) -> crate::SemaphorePermit<'_> {
+        match self.sem.try_lock_guessed() {
+            Some(permit) => permit,
+            None => self.sem.acquire_blocking().expect(NEVER_FAILS),
         }
-        MutexGuard::new(self, self.sem.acquire_blocking().expect(NEVER_FAILS))
     }
 
     /// Blocks for at most `timeout` waiting for the lock; `None` if the time
@@ -218,11 +225,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*m.lock_blocking(), 2);
     /// ```
     pub fn lock_owned_blocking(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        let permit = match self.sem.try_lock_guessed() {
-            Some(permit) => permit,
-            None => self.sem.acquire_blocking().expect(NEVER_FAILS),
-        };
-        let claim = Claim::new(&self, permit);
+        let claim = Claim::new(&self, self.permit_blocking());
         OwnedMutexGuard::new(self, claim)
     }
 
